@@ -1,0 +1,108 @@
+"""The ``nemobot`` command: ``demo``, ``console``, ``simulator`` (and ``run`` for the chat platforms)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.redact import configure_logging
+from core.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nemobot", description="NemoVideo chat bot")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("demo", help="chat in the terminal against the built-in simulator (no network)")
+    commands.add_parser("console", help="chat in the terminal against NEMO_API_URL")
+
+    sim = commands.add_parser("simulator", help="serve the offline NemoVideo simulator")
+    sim.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    sim.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    sim.add_argument("--seed", type=int, default=0, help="seed for deterministic ids and replies")
+    sim.add_argument(
+        "--time-scale", type=float, default=0.03, help="multiplier for simulated GPU and render time"
+    )
+    return parser
+
+
+async def _serve_simulator(args: argparse.Namespace, settings: Settings) -> None:
+    from simulator import SimulatorConfig
+    from simulator.server import serve
+
+    config = SimulatorConfig.demo(
+        seed=args.seed, data_dir=settings.nemobot_data_dir / "simulator", time_scale=args.time_scale
+    )
+    await serve(args.host, args.port, config)
+
+
+async def _console(settings: Settings) -> int:
+    from bots.app import running_bot
+    from bots.console import ConsoleSession, console_outbound
+
+    async with running_bot(settings) as bot:
+        out = console_outbound(settings.nemobot_data_dir)
+        bot.attach("console", out)
+        await bot.resume()
+        return await ConsoleSession(bot, out, sys.stdin).run()
+
+
+async def _demo(settings: Settings) -> int:
+    from simulator import Simulator, SimulatorConfig
+
+    with tempfile.TemporaryDirectory(prefix="nemobot-demo-") as folder:
+        root = Path(folder)
+        simulator = Simulator(
+            SimulatorConfig.demo(seed=secrets.randbelow(2**31), data_dir=root / "simulator")
+        )
+        async with simulator.running("127.0.0.1", 0) as api_url:
+            demo = settings.model_copy(
+                update={
+                    "nemo_api_url": api_url,
+                    "nemo_token": None,
+                    "nemobot_data_dir": root / "data",
+                    # The simulator is quick; a demo should not wait half a minute after a drop.
+                    "nemobot_recovery_first_s": 2.0,
+                    "nemobot_recovery_next_s": 3.0,
+                }
+            )
+            from bots.app import running_bot
+            from bots.console import ConsoleSession, console_outbound
+
+            async with running_bot(demo) as bot:
+                out = console_outbound(settings.nemobot_data_dir)
+                bot.attach("console", out)
+                return await ConsoleSession(bot, out, sys.stdin).run()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)  # noqa: T201 - start-up errors go to the terminal
+        return 2
+    known_secrets = (settings.nemo_token.get_secret_value(),) if settings.nemo_token else ()
+    interactive_chat = args.command in ("demo", "console")
+    # In a terminal chat, only warnings reach the screen so they don't interleave with the conversation.
+    level = settings.nemobot_log_level
+    configure_logging("WARNING" if interactive_chat and level == "INFO" else level, known_secrets)
+    try:
+        if args.command == "simulator":
+            asyncio.run(_serve_simulator(args, settings))
+        elif args.command == "demo":
+            return asyncio.run(_demo(settings))
+        elif args.command == "console":
+            return asyncio.run(_console(settings))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,215 @@
+"""The console adapter: chat with NemoVideo in a terminal (``nemobot console`` / ``nemobot demo``).
+
+Interactive use shows text as it streams and rewrites progress lines in place. Piped use prints only
+finished messages, handles one line at a time (waiting for its turn, upload or export to finish),
+and exits 0 at end of input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import itertools
+import mimetypes
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from core.chat import Action, Attachment, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits, Sender
+from core.i18n import t
+from core.nemo.multipart import read_file_chunks
+from core.service import NemoBot
+
+CHAT = ChatKey("console", "local")
+_BUTTON_HINTS = {
+    Action.EXPORT: "/export",
+    Action.STATUS: "/status",
+    Action.CREDITS: "/credits",
+    Action.NEW: "/new",
+    Action.CANCEL: "/cancel",
+    Action.HELP: "/help",
+}
+
+
+@dataclass(slots=True)
+class _Shown:
+    text: str = ""
+    final: bool = False
+
+
+@dataclass
+class ConsoleOutbound:
+    """Prints the bot's messages; "edits" extend or rewrite the last block where a terminal can."""
+
+    stream: TextIO
+    interactive: bool
+    exports_dir: Path
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _shown: dict[str, _Shown] = field(default_factory=dict)
+    _last: str | None = None
+    _line_open: bool = False
+
+    @property
+    def limits(self) -> PlatformLimits:
+        return PlatformLimits(
+            max_text=20_000,
+            upload_cap=2_000_000_000,
+            edit_interval_s=0.05 if self.interactive else 0.2,
+            download_cap=None,
+        )
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+    def _close_line(self) -> None:
+        if self._line_open:
+            self._write("\n")
+            self._line_open = False
+
+    def _block(self, text: str, buttons: Sequence[Action]) -> None:
+        self._close_line()
+        hints = " · ".join(_BUTTON_HINTS[b] for b in buttons if b in _BUTTON_HINTS)
+        self._write(f"nemobot> {text}\n" + (f"         [{hints}]\n" if hints else ""))
+
+    async def send_text(
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+    ) -> MessageRef:
+        ref = MessageRef(chat, str(next(self._ids)))
+        self._shown[ref.message_id] = _Shown(text if (final or self.interactive) else "", final)
+        if final:
+            self._block(text, buttons)
+            self._last = None
+        elif self.interactive:
+            self._close_line()
+            self._write(f"nemobot> {text}")
+            self._line_open, self._last = True, ref.message_id
+        return ref
+
+    async def edit_text(
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+    ) -> None:
+        shown = self._shown.setdefault(ref.message_id, _Shown())
+        if not self.interactive:
+            if final:
+                self._block(text, buttons)
+            shown.text, shown.final = text, final
+            return
+        if self._last == ref.message_id and self._line_open and text.startswith(shown.text):
+            self._write(text[len(shown.text) :])
+        elif self._last == ref.message_id and self._line_open and "\n" not in shown.text + text:
+            self._write("\r\x1b[K" + f"nemobot> {text}")
+        else:
+            self._close_line()
+            self._write(f"nemobot> {text}")
+            self._line_open, self._last = True, ref.message_id
+        shown.text, shown.final = text, final
+        if final:
+            self._close_line()
+            hints = " · ".join(_BUTTON_HINTS[b] for b in buttons if b in _BUTTON_HINTS)
+            if hints:
+                self._write(f"         [{hints}]\n")
+            self._last = None
+
+    def prompt(self, text: str) -> None:
+        self._close_line()
+        self._write(text)
+
+    async def send_video(
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+    ) -> MessageRef:
+        self.exports_dir.mkdir(parents=True, exist_ok=True)
+        target = self.exports_dir / path.name
+        await asyncio.to_thread(shutil.copyfile, path, target)
+        return await self.send_text(chat, f"🎬 {target}\n{caption}", buttons=buttons)
+
+    async def chat_action(self, chat: ChatKey, action: ChatAction) -> None:
+        return None
+
+
+def attachment_from_path(path: Path) -> Attachment:
+    """A local file as an attachment (streamed from disk when uploaded)."""
+    size = path.stat().st_size
+    mime = mimetypes.guess_type(path.name)[0]
+    kind = (mime or "").split("/")[0] or "document"
+    return Attachment(path.name, mime, size, open=lambda: read_file_chunks(path), kind=kind)
+
+
+class ConsoleSession:
+    """Reads lines, turns them into :class:`Inbound` messages, and hands them to the core."""
+
+    def __init__(self, bot: NemoBot, out: ConsoleOutbound, stdin: TextIO) -> None:
+        self.bot = bot
+        self.out = out
+        self.stdin = stdin
+        self._ids = itertools.count(1)
+        locale = os.environ.get("LANG", "").split(".")[0].replace("_", "-") or None
+        self.sender = Sender("console-user", getpass.getuser(), locale)
+
+    def _message(self, text: str, attachments: tuple[Attachment, ...] = ()) -> Inbound:
+        return Inbound(CHAT, self.sender, text, attachments, addressed=True, message_id=str(next(self._ids)))
+
+    def to_inbound(self, line: str) -> Inbound | None:
+        """Map one input line; ``/upload PATH`` becomes an attachment. ``None`` means quit."""
+        text = line.strip()
+        if text in ("/quit", "/exit"):
+            return None
+        if text.startswith("/upload "):
+            target = text[len("/upload ") :].strip().strip("'\"")
+            path = Path(target).expanduser()
+            if not target.startswith(("http://", "https://")) and path.is_file():
+                return self._message("", (attachment_from_path(path),))
+        return self._message(text)
+
+    def _missing_file(self, line: str) -> str | None:
+        text = line.strip()
+        if not text.startswith("/upload "):
+            return None
+        target = text[len("/upload ") :].strip().strip("'\"")
+        if target.startswith(("http://", "https://")) or Path(target).expanduser().is_file():
+            return None
+        return target
+
+    async def run(self) -> int:
+        lang = await self.bot.language(CHAT, "", self.sender.locale)
+        await self.bot.commands.help(CHAT, self.out, lang)
+        loop = asyncio.get_running_loop()
+        if self.out.interactive:
+            # Ctrl+C stops the job in progress, like /cancel; /quit or Ctrl+D leaves.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signal.SIGINT, lambda: self.bot.queues.cancel(CHAT))
+        while True:
+            if self.out.interactive:
+                self.out.prompt("you> ")
+            line = await loop.run_in_executor(None, self.stdin.readline)
+            if not line:
+                break
+            if not line.strip():
+                continue
+            missing = self._missing_file(line)
+            if missing is not None:
+                lang = await self.bot.language(CHAT, line, self.sender.locale)
+                await self.out.send_text(CHAT, t(lang, "upload_file_missing", name=missing[:200]))
+                continue
+            inbound = self.to_inbound(line)
+            if inbound is None:
+                break
+            await self.bot.handle(inbound)
+            await self.bot.wait_idle(CHAT)
+        await self.bot.wait_idle(CHAT)
+        return 0
+
+
+def console_outbound(
+    data_dir: Path, *, stream: TextIO | None = None, interactive: bool | None = None
+) -> ConsoleOutbound:
+    stream = stream or sys.stdout
+    if interactive is None:
+        interactive = sys.stdin.isatty() and stream.isatty()
+    return ConsoleOutbound(stream=stream, interactive=interactive, exports_dir=data_dir / "exports")

@@ -1,0 +1,57 @@
+"""What every conversational flow works with: the chat, its language, its platform and account."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from core.accounts import Accounts, ChatAccount
+from core.chat import ChatAction, ChatKey
+from core.i18n import Lang
+from core.ports import Outbound, PlatformError, Store
+from core.settings import Settings
+
+
+@dataclass(slots=True)
+class ChatContext:
+    """One chat's collaborators for the duration of a piece of work."""
+
+    chat: ChatKey
+    lang: Lang
+    out: Outbound
+    account: ChatAccount
+    accounts: Accounts
+    store: Store
+    settings: Settings
+    is_group: bool = False
+    requester: str | None = None
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    async def session_id(self, *, fresh: bool = False) -> str:
+        return await self.accounts.ensure_session(self.account, self.lang, fresh=fresh)
+
+
+@contextlib.asynccontextmanager
+async def chat_action_kept_alive(
+    out: Outbound, chat: ChatKey, action: ChatAction, interval_s: float = 4.5
+) -> AsyncIterator[None]:
+    """Keep "typing…" (or "sending video…") visible while the body runs; platforms expire it."""
+    stop = asyncio.Event()
+
+    async def pulse() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(PlatformError):
+                await out.chat_action(chat, action)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval_s)
+
+    task = asyncio.create_task(pulse(), name=f"chat-action:{chat}")
+    try:
+        yield
+    finally:
+        stop.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,215 @@
+"""Export: check the draft, submit the render once, poll it, and deliver the MP4 as a new message.
+
+The render job is stored before anything is sent, and its id is stored before it is submitted, so
+a restart polls the same render instead of starting a second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core.chat import Action, ChatAction
+from core.context import ChatContext, chat_action_kept_alive
+from core.explain import explain
+from core.i18n import t
+from core.nemo.client import new_render_id, poll_delays
+from core.nemo.draft import is_exportable
+from core.nemo.errors import ApiError, BackendUnavailable, NemoError, RenderRejected
+from core.nemo.models import RenderStatus
+from core.ports import ChatUnavailable, Job, JobState, PlatformError
+from core.replies import StreamingReply, send_safely
+
+log = logging.getLogger(__name__)
+
+
+class RenderFailed(Exception):
+    """The backend reported the render as failed (after its one retry)."""
+
+
+class ExportFlow:
+    """Drives one render job from submission to delivery; also resumes a stored job."""
+
+    def __init__(self, ctx: ChatContext, job: Job) -> None:
+        self.ctx = ctx
+        self.job = job
+        self.card = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group)
+
+    async def _save(self, state: JobState | None = None, **changes: object) -> None:
+        if state is not None:
+            self.job.state = state
+        for name, value in changes.items():
+            setattr(self.job, name, value)
+        self.job.updated_at = datetime.now(UTC)
+        await self.ctx.store.save_job(self.job)
+
+    async def start(self) -> None:
+        """A new export request: check the draft is exportable, then render and deliver."""
+        ctx = self.ctx
+        try:
+            session_id = await ctx.session_id()
+            state = await ctx.account.client.state(session_id)
+        except NemoError as exc:
+            await self._fail(explain(exc, ctx.account, ctx.lang))
+            return
+        if not is_exportable(state.draft):
+            await send_safely(ctx.out, ctx.chat, t(ctx.lang, "export_not_ready"))
+            await self._save(JobState.DONE, detail="nothing to export")
+            return
+        await self._save(JobState.RUNNING, session_id=session_id)
+        self.card.update(t(ctx.lang, "export_started"))
+        await self._render(state.draft, resume=False)
+
+    async def resume(self) -> None:
+        """After a restart: keep polling the stored render id (submitting only if it never arrived)."""
+        self.card.update(t(self.ctx.lang, "export_resumed"))
+        await self._render(None, resume=True)
+
+    async def _render(self, draft: object, *, resume: bool) -> None:
+        ctx = self.ctx
+        try:
+            async with chat_action_kept_alive(ctx.out, ctx.chat, ChatAction.UPLOAD_VIDEO, 5.0):
+                status = await self._render_with_retry(draft, resume=resume)
+                await self._deliver(status)
+        except asyncio.CancelledError:
+            await self._cancelled()
+            raise
+        except RenderFailed as exc:
+            await self._fail(t(ctx.lang, "export_failed", reason=str(exc) or "-"))
+        except NemoError as exc:
+            await self._fail(explain(exc, ctx.account, ctx.lang))
+
+    async def _render_with_retry(self, draft: object, *, resume: bool) -> RenderStatus:
+        """One render, and on failure (refused or failed) one more with a new id."""
+        try:
+            status = await self._submit_and_poll(draft, resume=resume)
+        except RenderRejected as exc:
+            status = RenderStatus(self.job.render_id or "", "failed", error=exc.message)
+        if status.phase == "completed":
+            return status
+        if self.job.attempts >= 2:
+            raise RenderFailed(status.error or status.phase)
+        self.card.update(t(self.ctx.lang, "export_failed_retrying"))
+        status = await self._submit_and_poll(None, resume=False)
+        if status.phase != "completed":
+            raise RenderFailed(status.error or status.phase)
+        return status
+
+    def _session_id(self) -> str:
+        if self.job.session_id is None:
+            raise BackendUnavailable("the export lost its session")
+        return self.job.session_id
+
+    async def _submit_and_poll(self, draft: object, *, resume: bool) -> RenderStatus:
+        client = self.ctx.account.client
+        if resume and self.job.render_id:
+            try:
+                known: RenderStatus | None = await client.render_status(self.job.render_id)
+            except ApiError:
+                known = None  # it never reached the backend: submit it now, under the same id
+            if known is not None and known.phase != "unknown":
+                return await self._poll(known)
+        else:
+            await self._save(render_id=new_render_id(), attempts=self.job.attempts + 1)
+        if draft is None:
+            draft = (await client.state(self._session_id())).draft
+        assert self.job.render_id is not None
+        status = await client.submit_render(self._session_id(), draft, render_id=self.job.render_id)
+        return await self._poll(status)
+
+    async def _poll(self, status: RenderStatus) -> RenderStatus:
+        client = self.ctx.account.client
+        settings = self.ctx.settings
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.nemobot_render_max_s
+        delays = poll_delays(start=2.0, factor=1.5, cap=settings.nemo_render_poll_max_s)
+        failures = 0
+        while not status.finished:
+            if loop.time() >= deadline:
+                raise RenderFailed(t(self.ctx.lang, "export_stuck"))
+            if status.progress is not None:
+                self.card.update(t(self.ctx.lang, "export_progress", percent=status.progress))
+            await self.ctx.sleep(next(delays))
+            try:
+                status = await client.render_status(status.render_id)
+                failures = 0
+            except BackendUnavailable:
+                # Polling is a read: retrying the same id is safe; only give up after a while.
+                failures += 1
+                if failures >= 5:
+                    raise
+        return status
+
+    async def _deliver(self, status: RenderStatus) -> None:
+        ctx = self.ctx
+        client = ctx.account.client
+        await self._save(JobState.DELIVERING)
+        self.card.update(t(ctx.lang, "export_progress", percent=100))
+        link = status.output_url or client.transport.url(f"/api/render/proxy/{status.render_id}/download")
+        web = await self._web_link()
+        caption = t(ctx.lang, "export_done_file", link=link) + (f"\n{web}" if web else "")
+        cap = ctx.out.limits.upload_cap
+        sent = False
+        with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
+            path = Path(folder) / f"{status.render_id}.mp4"
+            try:
+                size = await client.download_render(status.render_id, status.output_url, path, max_bytes=cap)
+            except NemoError as exc:
+                log.info("render download failed, sending the link instead: %s", exc)
+                size = -1
+            if size > 0:
+                try:
+                    await ctx.out.send_video(ctx.chat, path, caption=caption, buttons=(Action.NEW,))
+                    sent = True
+                except ChatUnavailable:
+                    raise
+                except PlatformError as exc:
+                    log.info("sending the video failed, sending the link instead: %s", exc)
+            text_size = f"{size / 1_000_000:.1f} MB" if size > 0 else ""
+        if not sent:
+            body = (
+                t(ctx.lang, "export_done", link=link)
+                if size != -1
+                else t(
+                    ctx.lang,
+                    "export_too_big",
+                    size=text_size or "?",
+                    limit=f"{cap / 1_000_000:.0f} MB",
+                    link=link,
+                )
+            )
+            await send_safely(ctx.out, ctx.chat, body + (f"\n{web}" if web else ""), buttons=(Action.NEW,))
+        await self.card.finish(t(ctx.lang, "export_delivered"))
+        await self._save(JobState.DONE)
+
+    async def _web_link(self) -> str:
+        record = self.ctx.account.record
+        if not record.task_id or not self.job.session_id:
+            return ""
+        try:
+            link = await self.ctx.account.client.claim_link(record.task_id, self.job.session_id)
+        except NemoError as exc:
+            log.info("claim link unavailable: %s", exc)
+            return ""
+        return t(self.ctx.lang, "web_link", link=link)
+
+    async def _fail(self, message: str) -> None:
+        await self.card.finish(message) if self.card.started else await send_safely(
+            self.ctx.out, self.ctx.chat, message
+        )
+        await self._save(JobState.FAILED, detail=message[:500])
+
+    async def _cancelled(self) -> None:
+        async def tell() -> None:
+            if self.job.render_id:
+                with contextlib.suppress(NemoError):
+                    await self.ctx.account.client.cancel_render(self.job.render_id)
+            await self.card.finish(t(self.ctx.lang, "export_cancelled"))
+            await self._save(JobState.FAILED, detail="cancelled by the user")
+
+        with contextlib.suppress(Exception):
+            await asyncio.shield(tell())

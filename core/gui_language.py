@@ -1,0 +1,259 @@
+"""Rewrite the agent's web-editor instructions into things a chat user can actually do.
+
+The NemoVideo agent talks as if the user sat in its web editor ("click Export", "open the Media
+panel", "drag the clip", "在时间轴中预览"). In a chat none of that exists, so:
+
+* export clicks become "use Export (the button below, or /export)" and offer the Export button;
+* "preview it in the timeline" becomes "see the track list below" and asks the core to append it;
+* other labelled clicks become commands (/status, /credits…) or "reply “Generate”";
+* drag/drop/panel/double-click clauses become "just tell me what to change, e.g. …".
+
+No "click"/"点击" instruction survives. Everything else in the text is left as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from core.chat import Action
+from core.i18n import contains_cjk
+
+
+@dataclass(frozen=True, slots=True)
+class GuiTranslation:
+    """The rewritten text, the actions to offer as buttons, and whether to append the track list."""
+
+    text: str
+    actions: tuple[Action, ...] = ()
+    show_timeline: bool = False
+
+
+_EXPORT_EN: Final = "use Export (the button below, or /export)"
+_EXPORT_ZH: Final = "使用“导出”（下方按钮，或发送 /export）"
+_EXPORT_BUTTON_EN: Final = "the Export button below (or /export)"
+_EXPORT_BUTTON_ZH: Final = "下方的“导出”按钮（或发送 /export）"
+_TIMELINE_EN: Final = "see the track list below"
+_TIMELINE_ZH: Final = "查看下方的轨道列表"
+_UPLOAD_EN: Final = "send the file here in the chat (or paste a link)"
+_UPLOAD_ZH: Final = "直接在聊天里发送文件（或粘贴链接）"
+_LINK_EN: Final = "open the link"
+_LINK_ZH: Final = "打开链接"
+_TELL_EN: Final = "just tell me what to change (e.g. “trim the first clip to 5 seconds”)"
+_TELL_ZH: Final = "直接告诉我想怎么改（比如“把第一段剪到 5 秒”）"
+_REPLY_EN: Final = "reply “{label}”"
+_REPLY_ZH: Final = "回复“{label}”"
+
+# Labels on web-editor buttons that map to a chat command, by lower-cased label.
+_LABEL_ACTIONS: Final[dict[str, Action]] = {
+    **dict.fromkeys(
+        ("export", "download", "render", "export video", "导出", "下载", "渲染", "导出视频"), Action.EXPORT
+    ),
+    **dict.fromkeys(
+        ("status", "timeline", "tracks", "project status", "状态", "轨道", "时间轴"), Action.STATUS
+    ),
+    **dict.fromkeys(
+        ("credits", "balance", "top up", "buy credits", "upgrade", "积分", "余额", "充值", "升级"),
+        Action.CREDITS,
+    ),
+    **dict.fromkeys(("new", "new project", "start over", "新建", "新项目", "新建项目"), Action.NEW),
+    **dict.fromkeys(("cancel", "stop", "取消", "停止"), Action.CANCEL),
+    **dict.fromkeys(("help", "帮助"), Action.HELP),
+}
+_UPLOAD_LABELS: Final = frozenset(
+    {
+        "upload",
+        "upload media",
+        "add media",
+        "import",
+        "import media",
+        "上传",
+        "导入",
+        "添加素材",
+        "上传素材",
+        "添加媒体",
+    }
+)
+
+_Q = r"[\"'“”‘’「」【】*`]{0,2}"  # quotes or Markdown emphasis around a button label
+# Only imperative forms ("click", "tap", "press"; "clicking"): "the song hits Top 10" is no button.
+_VERB = r"(?<![\w-])(?i:click|tap|press)(?i:ing)?\s+(?i:on\s+)?(?i:the\s+)?"
+_OPEN = r"(?:[\"'“‘「【`]|\*\*)"
+_CLOSE = r"(?:[\"'”’」】`]|\*\*)"
+_ZH_VERB = r"(?:点击|单击|点一下|点按|轻点|按下|按一下|点)(?:一下)?"
+_ZH_WHERE = r"(?:页面|界面|编辑器)?(?:右上角|右上方|左上角|上方|顶部|下方|底部|左侧|右侧)?(?:的)?"
+_NOT_DONE = r"(?!\s*[(（](?:the button below|下方按钮))"  # keeps a second pass from rewriting again
+
+_PHRASES: Final = re.compile(
+    "|".join(
+        (
+            # "Click the **Export** button in the top right corner"
+            rf"(?P<export>{_VERB}{_Q}(?i:export|download|render)\b(?i:\s+video)?{_Q}(?i:\s+(?:button|icon|option))?"
+            r"(?i:\s+(?:in|at|on)\s+(?:the\s+)?(?:top|upper|bottom|lower)(?:[\s-](?:right|left))?"
+            rf"(?:\s+corner|\s+of\s+the\s+(?:screen|page|editor))?)?(?i:\s+below)?){_NOT_DONE}",
+            rf"(?P<export_zh>(?:请)?{_ZH_VERB}{_ZH_WHERE}{_Q}(?:导出|下载)(?:视频)?{_Q}(?:按钮|图标)?){_NOT_DONE}",
+            rf"(?P<export_button>(?i:the\s+){_Q}(?i:export|download){_Q}\s+(?i:button)(?!\s+below))",
+            rf"(?P<export_button_zh>(?:的)?{_Q}导出{_Q}按钮(?!（))",
+            # "Preview it in the timeline", "take a look at the timeline"
+            r"(?P<timeline>(?i:(?:preview|view|check|see|watch|play|review)\s+(?:(?:it|this|that|them|the\s+(?:video|"
+            r"result|clip|edit|changes?)|your\s+(?:video|edit|changes?))\s+)?(?:in|on)\s+the\s+timeline"
+            r"|(?:take\s+a\s+look\s+at|look\s+at|check\s+out)\s+the\s+timeline|in\s+the\s+timeline\s+preview))",
+            r"(?P<timeline_zh>(?:在|到)(?:下方的?)?(?:时间轴|时间线|轨道)(?:中|上|里|面板中)?(?:预览|查看|播放)(?:一下)?"
+            r"(?:效果|视频|结果)?|预览时间轴)",
+            # "click here", "click the link below"
+            r"(?P<link>(?i:click|tap)(?i:ing)?\s+(?i:on\s+)?(?i:here|(?:the|this)\s+link(?:\s+below|\s+above)?))",
+            r"(?P<link_zh>(?:点击|点)(?:这里|此处|(?:这个|下方的?|上方的?)?链接))",
+            # Any other labelled button: quoted, Capitalised, or followed by "button".
+            rf"(?P<label_verb>{_VERB})(?:{_OPEN}(?P<quoted>[^\"'“”‘’「」【】*`\n]{{1,40}}){_CLOSE}|(?P<cap>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)"
+            r"{0,2})|(?P<low>[\w-]+(?:\s+[\w-]+)?)(?=\s+(?i:button|icon|tab|option)))(?:\s+(?i:button|icon|tab|option))?",
+            rf"(?P<label_zh>{_ZH_VERB}{_ZH_WHERE}(?:[“「【\"](?P<zq>[^”」】\"\n]{{1,12}})[”」】\"](?:按钮|图标|选项)?"
+            r"|(?P<zb>[\u4e00-\u9fffA-Za-z0-9]{1,8}?)(?:按钮|图标|选项)))",
+        )
+    )
+)
+
+_KINDS: Final = tuple(
+    name for name in _PHRASES.groupindex if name not in {"quoted", "cap", "low", "zq", "zb"}
+)
+
+# Clauses that only make sense with a mouse in the web editor; the whole clause is replaced.
+_MANUAL_EN = re.compile(
+    r"\b(?:click(?:s|ed|ing)?|double[\s-]?click\w*|right[\s-]?click\w*|drag(?:s|ged|ging)?|hover(?:ing)?\s+over"
+    r"|drop\s+(?:it|them|(?:the|your)\s+[\w-]+)\s+(?:onto|into|here)|panels?|sidebar|toolbar|inspector|playhead"
+    r"|scrubber|(?:open|go\s+to|switch\s+to|navigate\s+to|head\s+(?:over\s+)?to)\s+the\s+(?:[\w-]+\s+){0,2}"
+    r"(?:tab|menu|window|dialog|editor|page|settings))\b",
+    re.IGNORECASE,
+)
+_MANUAL_ZH = re.compile(
+    r"点击|单击|双击|右键|右击|拖拽|拖动|拖到|拖入|拖放|拖曳|拖进|侧边栏|工具栏|面板|播放头|属性栏|菜单栏|"
+    r"打开.{0,10}?(?:窗口|标签页|编辑器|菜单)"
+)
+_ABOUT_UPLOAD = re.compile(
+    r"\b(?:upload\w*|import\w*|media\s+library|library)\b|上传|导入|素材库|媒体库", re.IGNORECASE
+)
+_CLAUSE_END = re.compile(r"[,;，；。！？!?]+\s*|(?<![\d\s])[.:]+(?:\s+|$)|\s+[—–]\s+")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•]|\d+[.)、])\s*")
+_SENTENCE_END = re.compile(r"(?:[.!?。！？]\s*|^\s*)$")
+
+
+def _zh_context(match: re.Match[str], lang: str) -> bool:
+    """Reply in Chinese when the match is Chinese, or an English phrase sits in a Chinese line."""
+    if contains_cjk(match.group()):
+        return True
+    text = match.string
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line_end = text.find("\n", match.end())
+    return lang == "zh" and contains_cjk(text[line_start : line_end if line_end >= 0 else len(text)])
+
+
+def _capitalised(original: str, replacement: str) -> str:
+    if original[:1].isupper() and replacement[:1].islower():
+        return replacement[0].upper() + replacement[1:]
+    return replacement
+
+
+class _Rewriter:
+    """One pass over one text, remembering which actions and extras the rewrites asked for."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.actions: list[Action] = []
+        self.show_timeline = False
+
+    def _offer(self, action: Action) -> None:
+        if action not in self.actions:
+            self.actions.append(action)
+
+    def _for_label(self, label: str, zh: bool) -> str:
+        key = " ".join(label.lower().split())
+        action = _LABEL_ACTIONS.get(key)
+        if action is Action.EXPORT:
+            self._offer(action)
+            return _EXPORT_ZH if zh else _EXPORT_EN
+        if action is not None:
+            self._offer(action)
+            return f"发送 /{action.value}" if zh else f"send /{action.value}"
+        if key in _UPLOAD_LABELS:
+            return _UPLOAD_ZH if zh else _UPLOAD_EN
+        return (_REPLY_ZH if zh else _REPLY_EN).format(label=label.strip())
+
+    def phrase(self, match: re.Match[str]) -> str:
+        kind = next((name for name in _KINDS if match[name] is not None), "")
+        zh = _zh_context(match, self.lang)
+        if kind.startswith("export"):
+            self._offer(Action.EXPORT)
+            if kind.startswith("export_button"):
+                text = _EXPORT_BUTTON_ZH if zh else _EXPORT_BUTTON_EN
+            else:
+                text = _EXPORT_ZH if zh else _EXPORT_EN
+        elif kind.startswith("timeline"):
+            self.show_timeline = True
+            text = _TIMELINE_ZH if zh else _TIMELINE_EN
+        elif kind.startswith("link"):
+            text = _LINK_ZH if zh else _LINK_EN
+        elif kind == "label_zh":
+            text = self._for_label(match["zq"] or match["zb"] or "", zh=True)
+        else:  # label_verb
+            text = self._for_label(match["quoted"] or match["cap"] or match["low"] or "", zh=zh)
+        following = match.string[match.end() : match.end() + 1]
+        if text[-1:].isascii() and text[-1:].isalnum() and (following.isalnum() or following == "_"):
+            text += " "  # "/status查看" would run the command into the next word
+        return _capitalised(match.group(), text)
+
+    def clauses(self, text: str) -> str:
+        """Replace each mouse-only clause; say "just tell me" once, not once per clause."""
+        given: set[str] = set()
+        lines = []
+        for line in text.split("\n"):
+            pieces: list[list[str]] = []
+            dropped = False
+            position = 0
+            for end in [*_CLAUSE_END.finditer(line), None]:
+                body = line[position : end.start() if end else len(line)]
+                separator = end.group() if end else ""
+                position = end.end() if end else len(line)
+                if _MANUAL_EN.search(body) or _MANUAL_ZH.search(body):
+                    advice = self._advice(body)
+                    if advice in given:
+                        dropped = True
+                        if pieces:
+                            pieces[-1][1] = separator or pieces[-1][1]
+                        continue
+                    given.add(advice)
+                    at_start = not pieces or bool(_SENTENCE_END.search(pieces[-1][1]))
+                    body = self._manual(body, advice, at_start=at_start)
+                pieces.append([body, separator])
+            rebuilt = "".join(body + separator for body, separator in pieces)
+            if dropped and not _LIST_MARKER.sub("", rebuilt).strip(" \t.,;:!?。，；！？"):
+                continue  # the whole line was a repeat of the advice already given
+            lines.append(rebuilt)
+        return "\n".join(lines)
+
+    @staticmethod
+    def _advice(body: str) -> str:
+        zh = contains_cjk(body)
+        if _ABOUT_UPLOAD.search(body):
+            return _UPLOAD_ZH if zh else _UPLOAD_EN
+        return _TELL_ZH if zh else _TELL_EN
+
+    def _manual(self, body: str, advice: str, *, at_start: bool) -> str:
+        marker = _LIST_MARKER.match(body)
+        prefix = marker.group() if marker else body[: len(body) - len(body.lstrip())]
+        content = body[len(prefix) :]
+        if at_start or marker:
+            advice = advice[0].upper() + advice[1:]
+        trailing = content[len(content.rstrip()) :]
+        return prefix + advice + trailing
+
+
+def translate_gui(text: str, lang: str) -> GuiTranslation:
+    """``text`` with web-editor instructions rewritten for a chat, plus the buttons to offer.
+
+    ``lang`` is the chat's language (``en``/``zh``); a rewrite follows the language of the phrase
+    it replaces, and uses ``lang`` only for English GUI words inside a Chinese line.
+    """
+    rewriter = _Rewriter(lang)
+    rewritten = _PHRASES.sub(rewriter.phrase, text)
+    rewritten = rewriter.clauses(rewritten)
+    return GuiTranslation(rewritten, tuple(rewriter.actions), rewriter.show_timeline)

@@ -1,0 +1,1 @@
+"""Typed async client for the NemoVideo backend (httpx + httpx-sse)."""

@@ -1,0 +1,295 @@
+"""The NemoVideo API client: one object per set of credentials, over a shared httpx client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+import httpx
+
+from core.nemo.auth import TokenSource
+from core.nemo.errors import (
+    ApiError,
+    AuthError,
+    BackendUnavailable,
+    RateLimited,
+    RenderRejected,
+)
+from core.nemo.models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult
+from core.nemo.multipart import MultipartBody, UploadSource
+from core.nemo.parsing import (
+    parse_claim_token,
+    parse_credits,
+    parse_render_status,
+    parse_session,
+    parse_state,
+    parse_upload,
+)
+from core.nemo.transport import NemoTransport, translating_transport_errors
+from core.nemo.turn import TurnStream
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+APP_NAME = "nemo_agent"
+DEFAULT_OUTPUT: Mapping[str, str] = {"format": "mp4", "quality": "high"}
+
+
+def new_render_id() -> str:
+    """A fresh client-chosen render id (the backend refuses a duplicate)."""
+    return f"render_{uuid.uuid4().hex}"
+
+
+def poll_delays(start: float = 2.0, factor: float = 1.5, cap: float = 30.0) -> Iterator[float]:
+    """Render poll cadence: fast at first (renders often take ~30 s), backing off to ``cap``."""
+    delay = min(start, cap)
+    while True:
+        yield delay
+        delay = min(delay * factor, cap)
+
+
+class NemoClient:
+    """Typed calls to every NemoVideo endpoint for one set of credentials.
+
+    Every call sends ``Authorization`` and the three ``X-Skill-*`` headers. A 1001 is answered by
+    renewing the token (same client id) and repeating the call once; a 429 by waiting
+    ``rate_limit_wait_s`` and repeating once. Chat turns (:meth:`turn`) are never repeated once the
+    backend has accepted them.
+    """
+
+    def __init__(
+        self,
+        transport: NemoTransport,
+        tokens: TokenSource,
+        *,
+        web_url: str = "https://nemovideo.com",
+        rate_limit_wait_s: float = 30.0,
+        sse_max_s: float = 900.0,
+        sse_idle_timeout_s: float = 600.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.transport = transport
+        self.tokens = tokens
+        self.web_url = web_url.rstrip("/")
+        self._rate_limit_wait_s = rate_limit_wait_s
+        self._sse_max_s = sse_max_s
+        self._sse_idle_s = sse_idle_timeout_s
+        self._sleep = sleep
+
+    async def _with_retries(self, send: Callable[[str], Awaitable[T]]) -> T:
+        renewed = waited = False
+        token = await self.tokens.get()
+        while True:
+            try:
+                return await send(token)
+            except AuthError:
+                if renewed:
+                    raise
+                renewed = True
+                token = await self.tokens.renew(token)
+            except RateLimited:
+                if waited:
+                    raise
+                waited = True
+                await self._sleep(self._rate_limit_wait_s)
+
+    async def _call(self, method: str, path: str, *, json: object = None) -> Any:
+        return await self._with_retries(
+            lambda token: self.transport.call(method, path, token=token, json=json)
+        )
+
+    # Sessions and chat -------------------------------------------------------------------------
+
+    async def create_session(self, task_name: str = "project", language: str = "en") -> SessionInfo:
+        data = await self._call(
+            "POST",
+            f"/api/tasks/me/with-session/{APP_NAME}",
+            json={"task_name": task_name, "language": language},
+        )
+        return parse_session(data)
+
+    def turn(self, session_id: str, text: str) -> TurnStream:
+        """A chat turn; use as ``async with client.turn(sid, text) as turn: async for ev in turn``."""
+        body: dict[str, object] = {
+            "app_name": APP_NAME,
+            "user_id": "me",
+            "session_id": session_id,
+            "new_message": {"parts": [{"text": text}]},
+        }
+        return TurnStream(
+            self.transport,
+            self.tokens,
+            body,
+            max_s=self._sse_max_s,
+            idle_timeout_s=self._sse_idle_s,
+            rate_limit_wait_s=self._rate_limit_wait_s,
+            sleep=self._sleep,
+        )
+
+    async def state(self, session_id: str) -> SessionState:
+        data = await self._call("GET", f"/api/state/{APP_NAME}/me/{quote(session_id)}/latest")
+        return parse_state(data)
+
+    async def credits(self) -> Credits:
+        return parse_credits(await self._call("GET", "/api/credits/balance/simple"))
+
+    # Uploads -----------------------------------------------------------------------------------
+
+    async def upload_files(
+        self,
+        session_id: str,
+        sources: Sequence[UploadSource],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> UploadResult:
+        """Upload one or more files in one multipart request (field ``files``), streamed."""
+        path = f"/api/upload-video/{APP_NAME}/me/{quote(session_id)}"
+
+        async def send(token: str) -> Any:
+            body = MultipartBody(sources)
+            # Uploads of hundreds of MB take a while; only the connect phase is kept short.
+            timeout = httpx.Timeout(None, connect=30.0)
+            return await self.transport.call(
+                "POST",
+                path,
+                token=token,
+                content=body.stream(progress),
+                headers=body.headers,
+                request_timeout=timeout,
+            )
+
+        return parse_upload(await self._with_retries(send))
+
+    async def upload_urls(self, session_id: str, urls: Sequence[str]) -> UploadResult:
+        """Import media by URL (the backend fetches it)."""
+        data = await self._call(
+            "POST",
+            f"/api/upload-video/{APP_NAME}/me/{quote(session_id)}",
+            json={"urls": list(urls), "source_type": "url"},
+        )
+        return parse_upload(data)
+
+    # Export ------------------------------------------------------------------------------------
+
+    async def render_status(self, render_id: str) -> RenderStatus:
+        data = await self._call("GET", f"/api/render/proxy/lambda/{quote(render_id)}")
+        return parse_render_status(data, render_id)
+
+    async def submit_render(
+        self,
+        session_id: str,
+        draft: object,
+        *,
+        render_id: str | None = None,
+        output: Mapping[str, str] | None = None,
+    ) -> RenderStatus:
+        """Submit an export (``sessionId`` camelCase, the draft verbatim).
+
+        With no ``render_id`` a fresh id is chosen, and a refused submission is retried once with a
+        new id. A caller that stores ids first passes ``render_id`` and gets exactly one attempt.
+        When the submission's fate is unknown (the connection failed after sending) the id is looked
+        up instead of submitting again, so one export never becomes two.
+        """
+        attempts = 1 if render_id is not None else 2
+        for attempt in range(attempts):
+            current_id = render_id or new_render_id()
+            body = {
+                "id": current_id,
+                "sessionId": session_id,
+                "draft": draft,
+                "output": dict(output or DEFAULT_OUTPUT),
+            }
+            try:
+                data = await self._call("POST", "/api/render/proxy/lambda", json=body)
+            except RenderRejected as exc:
+                if attempt + 1 >= attempts:
+                    raise
+                log.warning("render submission refused, retrying with a new id: %s", exc.message)
+                continue
+            except BackendUnavailable:
+                try:
+                    return await self.render_status(current_id)
+                except ApiError:
+                    raise BackendUnavailable("the export could not be submitted") from None
+            return parse_render_status(data, current_id)
+        raise AssertionError("unreachable")
+
+    async def cancel_render(self, render_id: str) -> None:
+        await self._call("POST", f"/api/render/proxy/lambda/{quote(render_id)}/cancel")
+
+    async def download_render(
+        self, render_id: str, output_url: str | None, destination: Path, *, max_bytes: int | None = None
+    ) -> int:
+        """Stream a finished render to ``destination``: the CDN URL first, the proxy as fallback.
+
+        Returns the byte count. ``max_bytes`` stops early (returns -1) when the file would be larger.
+        """
+        attempts: list[tuple[str, bool]] = []
+        if output_url:
+            attempts.append((output_url, False))
+        attempts.append((self.transport.url(f"/api/render/proxy/{quote(render_id)}/download"), True))
+        failure: Exception | None = None
+        for url, authenticated in attempts:
+            try:
+                return await self._download(url, authenticated, destination, max_bytes)
+            except (BackendUnavailable, ApiError) as exc:
+                log.info("render download from %s failed: %s", "proxy" if authenticated else "CDN", exc)
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def _download(self, url: str, authenticated: bool, destination: Path, max_bytes: int | None) -> int:
+        token = await self.tokens.get() if authenticated else None
+        headers = self.transport.headers(token) if authenticated else {}
+        written = 0
+        with translating_transport_errors("render download"):
+            async with self.transport.http.stream(
+                "GET", url, headers=headers, timeout=httpx.Timeout(60.0)
+            ) as response:
+                if response.status_code != 200:
+                    raise ApiError(response.status_code, "download failed", http_status=response.status_code)
+                length = response.headers.get("content-length")
+                if max_bytes is not None and length and length.isdigit() and int(length) > max_bytes:
+                    return -1
+                # Chunks are small and land in the page cache; a thread hop per chunk would cost more.
+                with destination.open("wb") as handle:
+                    async for chunk in response.aiter_bytes():
+                        written += len(chunk)
+                        if max_bytes is not None and written > max_bytes:
+                            break
+                        handle.write(chunk)
+        if max_bytes is not None and written > max_bytes:
+            await asyncio.to_thread(destination.unlink, missing_ok=True)
+            return -1
+        return written
+
+    # Links -------------------------------------------------------------------------------------
+
+    async def claim_token(self, task_id: str, session_id: str) -> ClaimToken:
+        data = await self._call(
+            "POST", "/api/auth/claim-token", json={"task_id": task_id, "session_id": session_id}
+        )
+        return parse_claim_token(data)
+
+    async def claim_link(self, task_id: str, session_id: str) -> str:
+        """The browser link to the project; carries a ``clm_`` claim token, never the API token."""
+        claim = await self.claim_token(task_id, session_id)
+        return f"{self.web_url}/workspace/claim?{urlencode({'ct': claim.token})}"
+
+    def register_link(self) -> str:
+        """Where an anonymous user goes to register (``?bind=`` keeps their anonymous work)."""
+        anon_id = self.tokens.anonymous_user_id
+        if anon_id:
+            return f"{self.web_url}/register?{urlencode({'bind': anon_id})}"
+        return f"{self.web_url}/register"
+
+
+async def iterate_bytes(chunks: Sequence[bytes]) -> AsyncIterator[bytes]:
+    """An async byte source over in-memory chunks (tests, small payloads)."""
+    for chunk in chunks:
+        yield chunk

@@ -1,0 +1,98 @@
+"""A streaming ``multipart/form-data`` body, so uploads never sit whole in memory.
+
+httpx's own multipart encoder only reads synchronous file objects; adapters hand us async byte
+sources (a platform download, a temporary file), so the body is generated chunk by chunk here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import secrets
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK_SIZE = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class UploadSource:
+    """One file to upload: a name, a MIME type, and a factory of its bytes.
+
+    ``open`` is called once per attempt; ``size`` (when known) lets the body carry a Content-Length.
+    """
+
+    filename: str
+    content_type: str
+    open: Callable[[], AsyncIterator[bytes]]
+    size: int | None = None
+
+    @classmethod
+    def from_path(cls, path: Path, *, filename: str | None = None) -> UploadSource:
+        name = filename or path.name
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return cls(name, content_type, lambda: read_file_chunks(path), path.stat().st_size)
+
+
+async def read_file_chunks(path: Path, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+    """Yield a file's bytes in chunks, reading off the event loop."""
+    handle = await asyncio.to_thread(path.open, "rb")
+    try:
+        while chunk := await asyncio.to_thread(handle.read, chunk_size):
+            yield chunk
+    finally:
+        await asyncio.to_thread(handle.close)
+
+
+def _quote(value: str) -> str:
+    # RFC 7578: escape quotes and strip line breaks so a file name cannot forge a header.
+    return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", " ").replace("\n", " ")
+
+
+class MultipartBody:
+    """The body of one ``files=…`` upload, with its headers."""
+
+    def __init__(self, sources: Sequence[UploadSource], field: str = "files") -> None:
+        self.boundary = f"nemobot-{secrets.token_hex(16)}"
+        self._sources = sources
+        self._field = field
+
+    def _part_head(self, source: UploadSource) -> bytes:
+        return (
+            f"--{self.boundary}\r\n"
+            f'Content-Disposition: form-data; name="{self._field}"; filename="{_quote(source.filename)}"\r\n'
+            f"Content-Type: {source.content_type}\r\n\r\n"
+        ).encode()
+
+    @property
+    def _tail(self) -> bytes:
+        return f"--{self.boundary}--\r\n".encode()
+
+    @property
+    def content_length(self) -> int | None:
+        if any(source.size is None for source in self._sources):
+            return None
+        sizes = sum(len(self._part_head(s)) + (s.size or 0) + 2 for s in self._sources)
+        return sizes + len(self._tail)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = {"Content-Type": f"multipart/form-data; boundary={self.boundary}"}
+        length = self.content_length
+        if length is not None:
+            headers["Content-Length"] = str(length)
+        return headers
+
+    async def stream(self, progress: Callable[[int], None] | None = None) -> AsyncIterator[bytes]:
+        """The body's bytes; ``progress`` is told the running count of file bytes sent."""
+        sent = 0
+        for source in self._sources:
+            yield self._part_head(source)
+            async for chunk in source.open():
+                sent += len(chunk)
+                if progress is not None:
+                    progress(sent)
+                yield chunk
+            yield b"\r\n"
+        yield self._tail

@@ -1,0 +1,153 @@
+"""The ports the core asks for: how to talk to a chat (:class:`Outbound`) and what to remember
+(:class:`Store`). Adapters in ``bots/`` and ``storage/`` implement them; the core owns them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits
+
+
+class PlatformError(Exception):
+    """Base of the errors an :class:`Outbound` raises in the core's vocabulary."""
+
+
+class PlatformRateLimited(PlatformError):
+    """The platform asked us to slow down (Telegram RetryAfter, Discord 429)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited for {retry_after:.1f}s")
+        self.retry_after = retry_after
+
+
+class MessageGone(PlatformError):
+    """The message to edit no longer exists or can no longer be edited; send a new one instead."""
+
+
+class ChatUnavailable(PlatformError):
+    """The bot cannot write to this chat (blocked, kicked, chat not found, no permission)."""
+
+
+class Outbound(Protocol):
+    """What the core needs from a chat platform. Every method may raise; the core handles it.
+
+    ``final`` marks the last version of a streamed reply: adapters may format it (e.g. HTML) then,
+    and must send plain text before. ``notify`` asks for a fresh message that alerts the user
+    (results), ``buttons`` offers actions under the message.
+    """
+
+    @property
+    def limits(self) -> PlatformLimits: ...
+
+    async def send_text(
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+    ) -> MessageRef: ...
+
+    async def edit_text(
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+    ) -> None: ...
+
+    async def send_video(
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+    ) -> MessageRef: ...
+
+    async def chat_action(self, chat: ChatKey, action: ChatAction) -> None: ...
+
+
+class JobKind(enum.StrEnum):
+    TURN = "turn"
+    RENDER = "render"
+
+
+class JobState(enum.StrEnum):
+    """A job's life: accepted (stored, not yet sent), running (sent to the backend), then an end."""
+
+    ACCEPTED = "accepted"
+    RUNNING = "running"
+    DELIVERING = "delivering"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def open(self) -> bool:
+        return self in (JobState.ACCEPTED, JobState.RUNNING, JobState.DELIVERING)
+
+
+@dataclass(slots=True)
+class ChatRecord:
+    """What is remembered about one chat: its settings, NemoVideo credentials and session."""
+
+    chat: ChatKey
+    language: str | None = None
+    skill: str | None = None
+    client_id: str | None = None
+    token: str | None = field(default=None, repr=False)
+    token_expires_at: datetime | None = None
+    anon_user_id: str | None = None
+    session_id: str | None = None
+    task_id: str | None = None
+
+
+@dataclass(slots=True)
+class Job:
+    """A unit of accepted work that must survive a restart: a chat turn or a render.
+
+    ``payload`` is the turn's text (for turns) or nothing; ``render_id`` is set once a render has
+    been submitted, so a restart polls it instead of submitting again.
+    """
+
+    job_id: str
+    chat: ChatKey
+    kind: JobKind
+    state: JobState
+    created_at: datetime
+    updated_at: datetime
+    session_id: str | None = None
+    payload: str = ""
+    render_id: str | None = None
+    requester: str | None = None
+    status_message_id: str | None = None
+    attempts: int = 0
+    detail: str = ""
+
+
+class Store(Protocol):
+    """Durable state. Implementations: ``storage.sqlite.SqliteStore`` and ``storage.memory.MemoryStore``.
+
+    Every method is atomic on its own. ``claim_message`` is the de-duplication primitive: it returns
+    True exactly once per ``(chat, message_id)``. Datetimes must be timezone-aware; usage days are
+    ``YYYY-MM-DD``; a thread id of ``""`` means no thread; ``open_jobs`` breaks ties by ``job_id``.
+    """
+
+    async def get_chat(self, chat: ChatKey) -> ChatRecord | None: ...
+
+    async def save_chat(self, record: ChatRecord) -> None: ...
+
+    async def claim_message(self, chat: ChatKey, message_id: str) -> bool: ...
+
+    async def save_job(self, job: Job) -> None: ...
+
+    async def get_job(self, job_id: str) -> Job | None: ...
+
+    async def open_jobs(self) -> list[Job]:
+        """Jobs not yet done or failed, oldest first (what a restart must resume)."""
+        ...
+
+    async def add_usage(self, chat: ChatKey, user_id: str, kind: str, day: str) -> None: ...
+
+    async def usage(
+        self, chat: ChatKey, day: str, *, user_id: str | None = None, kind: str | None = None
+    ) -> int:
+        """How many usage events match (``day`` is ``YYYY-MM-DD`` UTC)."""
+        ...
+
+    async def prune_processed(self, older_than: datetime) -> int:
+        """Forget de-duplication claims older than ``older_than``; returns how many were removed."""
+        ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,65 @@
+"""Keeping secrets out of logs and chat: NemoVideo tokens, bot tokens and Telegram file URLs."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Telegram file and API URLs carry the bot token in the path.
+    (re.compile(r"(https?://[^\s/]+/(?:file/)?bot)\d+:[A-Za-z0-9_-]+"), r"\1<redacted>"),
+    # Bare Telegram bot tokens: <bot id>:<35 url-safe chars>.
+    (re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"), "<redacted-bot-token>"),
+    # NemoVideo user and claim tokens.
+    (re.compile(r"nmv_usr_[A-Za-z0-9_\-]+"), "nmv_usr_<redacted>"),
+    (re.compile(r"clm_[A-Za-z0-9_\-]{8,}"), "clm_<redacted>"),
+    # Discord bot tokens: three dot-separated base64url parts.
+    (
+        re.compile(r"\b[MNO][A-Za-z0-9_-]{22,30}\.[A-Za-z0-9_-]{5,8}\.[A-Za-z0-9_-]{25,45}\b"),
+        "<redacted-discord-token>",
+    ),
+    # Bearer headers of any kind.
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1<redacted>"),
+)
+
+
+def redact(text: str, extra_secrets: tuple[str, ...] = ()) -> str:
+    """``text`` with every known kind of secret (and each of ``extra_secrets``) masked."""
+    for secret in extra_secrets:
+        if secret:
+            text = text.replace(secret, "<redacted>")
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks secrets in the formatted message (arguments included)."""
+
+    def __init__(self, extra_secrets: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self._extra = extra_secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message, self._extra)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self._extra)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure_logging(level: str = "INFO", extra_secrets: tuple[str, ...] = ()) -> None:
+    """Root logging to stderr with secrets redacted; httpx's per-request lines only at DEBUG."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(extra_secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL at INFO; PTB's URLs contain the bot token.
+    for noisy in ("httpx", "httpcore", "telegram.ext", "discord", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))

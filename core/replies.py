@@ -1,0 +1,188 @@
+"""Sending text within a platform's limits: splitting long text and streaming by throttled edits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+
+from core.chat import Action, ChatKey, MessageRef, PlatformLimits
+from core.ports import ChatUnavailable, MessageGone, Outbound, PlatformRateLimited
+
+log = logging.getLogger(__name__)
+
+# Keep a margin under the platform's hard limit: entity parsing and formatting can add length.
+_MARGIN = 0.97
+
+
+def split_text(text: str, limit: int, length: Callable[[str], int] = len) -> list[str]:
+    """Split ``text`` into pieces of at most ``limit`` (as ``length`` counts), at the nicest break.
+
+    Paragraph breaks are preferred, then line breaks, then spaces; a single overlong word is cut.
+    """
+    budget = max(16, int(limit * _MARGIN))
+    pieces: list[str] = []
+    rest = text
+    while length(rest) > budget:
+        # Largest prefix that fits, found by bisection on the character count.
+        low, high = 1, len(rest)
+        while low < high:
+            mid = (low + high + 1) // 2
+            if length(rest[:mid]) <= budget:
+                low = mid
+            else:
+                high = mid - 1
+        window = rest[:low]
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            cut = window.rfind(separator)
+            if cut > low // 3:
+                break
+        if cut <= low // 3:
+            cut = low
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+class StreamingReply:
+    """A reply that grows while the agent speaks, shown by editing as few messages as possible.
+
+    ``update`` only records the newest text; a single flusher edits at most once per the platform's
+    edit interval, so bursts of tokens coalesce into one edit. Text longer than a message continues
+    in new messages. A platform 429 pauses the flusher for ``retry_after`` without losing text, and
+    :meth:`finish` always delivers the last text, formatted as final.
+    """
+
+    def __init__(
+        self,
+        out: Outbound,
+        chat: ChatKey,
+        *,
+        is_group: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self._out = out
+        self._chat = chat
+        self._limits: PlatformLimits = out.limits
+        self._interval = self._limits.edit_interval(is_group)
+        self._clock = clock or asyncio.get_running_loop().time
+        self._refs: list[MessageRef] = []
+        self._shown: list[str] = []
+        self._pending: str | None = None
+        self._last_edit = float("-inf")
+        self._flusher: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._rendering = False
+        self._closing = False
+        self.edits = 0
+
+    @property
+    def started(self) -> bool:
+        return bool(self._refs)
+
+    def update(self, text: str) -> None:
+        """Show ``text`` (the whole reply so far) soon; cheap to call on every token."""
+        if not text.strip():
+            return
+        self._pending = text
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon(), name=f"reply-flush:{self._chat}")
+
+    async def _flush_soon(self) -> None:
+        delay = self._last_edit + self._interval - self._clock()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        text, self._pending = self._pending, None
+        if text is not None:
+            self._rendering = True
+            try:
+                await self._render(text, final=False, buttons=())
+            except PlatformRateLimited as exc:
+                # Keep the newest text and try again once the platform allows it.
+                self._keep_pending(text)
+                self._last_edit = self._clock() + exc.retry_after
+            finally:
+                self._rendering = False
+        # update() may have set new text while we were sending.
+        if self._pending_text() is not None and not self._closing:
+            self._flusher = asyncio.create_task(self._flush_soon(), name=f"reply-flush:{self._chat}")
+
+    def _pending_text(self) -> str | None:
+        return self._pending
+
+    def _keep_pending(self, text: str) -> None:
+        if self._pending is None:
+            self._pending = text
+
+    async def finish(self, text: str, *, buttons: Sequence[Action] = ()) -> None:
+        """Deliver the final text (formatted as final), waiting out the edit budget if needed."""
+        self._closing = True
+        self._pending = None
+        flusher = self._flusher
+        if flusher is not None and not flusher.done():
+            if self._rendering:
+                # Mid-send: cancelling could lose track of a message that was already sent.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(flusher)
+            else:
+                flusher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await flusher
+        for _attempt in range(5):
+            delay = self._last_edit + self._interval - self._clock()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                await self._render(text, final=True, buttons=buttons)
+                return
+            except PlatformRateLimited as exc:
+                self._last_edit = self._clock() + exc.retry_after
+        log.warning("gave up delivering a final reply in %s after repeated rate limits", self._chat)
+
+    async def _render(self, text: str, *, final: bool, buttons: Sequence[Action]) -> None:
+        async with self._lock:
+            pieces = split_text(text, self._limits.max_text, self._limits.text_length)
+            for index, piece in enumerate(pieces):
+                last = index == len(pieces) - 1
+                piece_buttons = buttons if last else ()
+                if index < len(self._refs):
+                    if self._shown[index] == piece and not (final and last):
+                        continue
+                    await self._edit(index, piece, final=final, buttons=piece_buttons)
+                else:
+                    ref = await self._out.send_text(self._chat, piece, buttons=piece_buttons, final=final)
+                    self._refs.append(ref)
+                    self._shown.append(piece)
+                self._last_edit = self._clock()
+
+    async def _edit(self, index: int, piece: str, *, final: bool, buttons: Sequence[Action]) -> None:
+        if not self._limits.can_edit:
+            if final:
+                self._refs[index] = await self._out.send_text(self._chat, piece, buttons=buttons, final=True)
+                self._shown[index] = piece
+            return
+        try:
+            await self._out.edit_text(self._refs[index], piece, buttons=buttons, final=final)
+        except MessageGone:
+            self._refs[index] = await self._out.send_text(self._chat, piece, buttons=buttons, final=final)
+        self._shown[index] = piece
+        self.edits += 1
+
+
+async def send_safely(out: Outbound, chat: ChatKey, text: str, *, buttons: Sequence[Action] = ()) -> None:
+    """Send a (possibly long) message, riding out platform rate limits; a gone chat is logged only."""
+    pieces = split_text(text, out.limits.max_text, out.limits.text_length)
+    for index, piece in enumerate(pieces):
+        for _attempt in range(5):
+            try:
+                await out.send_text(chat, piece, buttons=buttons if index == len(pieces) - 1 else ())
+                break
+            except PlatformRateLimited as exc:
+                await asyncio.sleep(exc.retry_after)
+            except ChatUnavailable as exc:
+                log.info("cannot write to %s: %s", chat, exc)
+                return

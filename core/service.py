@@ -1,0 +1,282 @@
+"""The conversational core: every adapter hands its messages and button presses to :class:`NemoBot`.
+
+Read-only requests (help, credits, status, language) are answered at once; work that changes the
+project (chat turns, uploads, exports, new sessions) runs one at a time per chat, in order. Turns and
+renders are stored as jobs before they start, so a restart resumes them instead of losing them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+
+from core.accounts import Accounts
+from core.chat import Action, Attachment, ChatKey, Inbound
+from core.chat_queue import ChatQueues
+from core.commands import CommandHandler
+from core.context import ChatContext
+from core.exports import ExportFlow
+from core.i18n import Lang, detect_language, t
+from core.intents import Intent, parse_command, route
+from core.nemo.transport import NemoTransport
+from core.ports import Job, JobKind, JobState, Outbound, Store
+from core.recovery import resume_interrupted_turn
+from core.replies import send_safely
+from core.settings import Settings
+from core.skills import SkillProfile
+from core.turns import TurnRelay
+from core.uploads import upload_attachments, upload_urls
+
+log = logging.getLogger(__name__)
+
+# A prompt longer than this is almost certainly a paste by mistake; the agent does better with less.
+MAX_PROMPT_CHARS = 4000
+
+
+class NemoBot:
+    """Platform-neutral bot: routes intents, keeps per-chat order, and resumes jobs after restarts."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        transport_for: Callable[[SkillProfile], NemoTransport],
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.accounts = Accounts(settings, store, transport_for, sleep=sleep)
+        self.queues = ChatQueues()
+        self._sleep = sleep
+        self._outbounds: dict[str, Outbound] = {}
+        self._usernames: dict[str, str | None] = {}
+        self.commands = CommandHandler(self)
+
+    def attach(self, platform: str, out: Outbound, *, bot_username: str | None = None) -> None:
+        """Register an adapter's outbound port (and its @username, to recognise /cmd@bot)."""
+        self._outbounds[platform] = out
+        self._usernames[platform] = bot_username
+
+    @property
+    def outbounds(self) -> Mapping[str, Outbound]:
+        return self._outbounds
+
+    # Entry points ------------------------------------------------------------------------------
+
+    async def handle(self, inbound: Inbound) -> None:
+        """Handle one inbound message. Never raises: failures become a message in the chat."""
+        if not inbound.addressed:
+            return
+        if inbound.message_id and not await self.store.claim_message(inbound.chat, inbound.message_id):
+            log.debug("duplicate message %s in %s ignored", inbound.message_id, inbound.chat)
+            return
+        out = self._outbounds.get(inbound.chat.platform)
+        if out is None:
+            log.error("no outbound port attached for %s", inbound.chat.platform)
+            return
+        lang = await self.language(inbound.chat, inbound.text, inbound.sender.locale)
+        try:
+            await self._dispatch(inbound, out, lang)
+        except Exception:  # broad on purpose: the one broad catch per entry point: logged, user told
+            log.exception("handling a message in %s failed", inbound.chat)
+            await send_safely(out, inbound.chat, t(lang, "error_generic"))
+
+    async def press(self, chat: ChatKey, action: Action, *, user_id: str, is_group: bool = False) -> None:
+        """A button press (or the same action from a command)."""
+        out = self._outbounds.get(chat.platform)
+        if out is None:
+            return
+        lang = await self.language(chat, "", None)
+        try:
+            await self.commands.run_action(chat, out, lang, action, user_id=user_id, is_group=is_group)
+        except Exception:  # broad on purpose: entry point: logged, user told
+            log.exception("button %s in %s failed", action, chat)
+            await send_safely(out, chat, t(lang, "error_generic"))
+
+    async def wait_idle(self, chat: ChatKey) -> None:
+        """Wait until the chat has no work running or queued (the console waits line by line)."""
+        await self.queues.wait_idle(chat)
+
+    async def language(self, chat: ChatKey, text: str, locale: str | None) -> Lang:
+        record = await self.store.get_chat(chat)
+        if record is not None and record.language in ("en", "zh"):
+            return "zh" if record.language == "zh" else "en"
+        return detect_language(text, locale)
+
+    async def _dispatch(self, inbound: Inbound, out: Outbound, lang: Lang) -> None:
+        chat = inbound.chat
+        text = inbound.text.strip()
+        command = parse_command(text, self._usernames.get(chat.platform))
+        if command is not None:
+            await self.commands.run(inbound, out, lang, command)
+            return
+        if text.startswith("/") and len(text) > 1 and not inbound.attachments:
+            # A command addressed to another bot, or not a valid command name.
+            await send_safely(out, chat, t(lang, "unknown_command", command=text.split()[0][:40]))
+            return
+        if inbound.attachments:
+            self.enqueue_upload(inbound, out, lang, inbound.attachments, caption=text)
+            return
+        routed = route(text)
+        if routed.intent is Intent.EMPTY:
+            await send_safely(out, chat, t(lang, "empty_message"))
+        elif len(text) > MAX_PROMPT_CHARS:
+            await send_safely(out, chat, t(lang, "message_too_long", limit=MAX_PROMPT_CHARS))
+        elif routed.intent is Intent.EXPORT:
+            await self.enqueue_export(inbound.chat, out, lang, inbound.sender.user_id, inbound.is_group)
+        elif routed.intent is Intent.CREDITS:
+            await self.commands.credits(chat, out, lang)
+        elif routed.intent is Intent.STATUS:
+            await self.commands.status(chat, out, lang)
+        elif routed.intent is Intent.UPLOAD:
+            if routed.urls:
+                self.enqueue_url_upload(inbound, out, lang, routed.urls)
+            else:
+                await send_safely(out, chat, t(lang, "upload_hint"))
+        else:
+            await self.enqueue_turn(inbound, out, lang, text, urls=routed.urls)
+
+    # Queued work -------------------------------------------------------------------------------
+
+    async def context(
+        self, chat: ChatKey, out: Outbound, lang: Lang, *, is_group: bool, requester: str | None
+    ) -> ChatContext:
+        account = await self.accounts.account(chat)
+        return ChatContext(
+            chat=chat,
+            lang=lang,
+            out=out,
+            account=account,
+            accounts=self.accounts,
+            store=self.store,
+            settings=self.settings,
+            is_group=is_group,
+            requester=requester,
+            sleep=self._sleep,
+        )
+
+    async def submit(
+        self, chat: ChatKey, out: Outbound, lang: Lang, label: str, work: Callable[[], Awaitable[None]]
+    ) -> None:
+        ahead = self.queues.submit(chat, work, label=label)
+        if ahead:
+            await send_safely(out, chat, t(lang, "queued", ahead=ahead))
+
+    def _new_job(
+        self, chat: ChatKey, kind: JobKind, *, payload: str = "", requester: str | None = None
+    ) -> Job:
+        now = datetime.now(UTC)
+        return Job(
+            job_id=uuid.uuid4().hex,
+            chat=chat,
+            kind=kind,
+            state=JobState.ACCEPTED,
+            created_at=now,
+            updated_at=now,
+            payload=payload,
+            requester=requester,
+        )
+
+    async def enqueue_turn(
+        self, inbound: Inbound, out: Outbound, lang: Lang, text: str, *, urls: tuple[str, ...] = ()
+    ) -> None:
+        job = self._new_job(inbound.chat, JobKind.TURN, payload=text, requester=inbound.sender.user_id)
+        await self.store.save_job(job)
+
+        async def work() -> None:
+            ctx = await self.context(
+                inbound.chat, out, lang, is_group=inbound.is_group, requester=job.requester
+            )
+            if urls and not await upload_urls(ctx, urls):
+                job.state = JobState.FAILED
+                await self.store.save_job(job)
+                return
+            await TurnRelay(ctx, job).run()
+
+        await self.submit(inbound.chat, out, lang, "turn", work)
+
+    def enqueue_upload(
+        self,
+        inbound: Inbound,
+        out: Outbound,
+        lang: Lang,
+        attachments: tuple[Attachment, ...],
+        *,
+        caption: str,
+    ) -> None:
+        async def work() -> None:
+            ctx = await self.context(
+                inbound.chat, out, lang, is_group=inbound.is_group, requester=inbound.sender.user_id
+            )
+            received = await upload_attachments(ctx, attachments)
+            if received and caption and parse_command(caption) is None:
+                # The caption is the instruction for what was just uploaded.
+                job = self._new_job(
+                    inbound.chat, JobKind.TURN, payload=caption, requester=inbound.sender.user_id
+                )
+                await self.store.save_job(job)
+                await TurnRelay(ctx, job).run()
+
+        ahead = self.queues.submit(inbound.chat, work, label="upload")
+        if ahead:
+            asyncio.get_running_loop().create_task(
+                send_safely(out, inbound.chat, t(lang, "queued", ahead=ahead))
+            )
+
+    def enqueue_url_upload(self, inbound: Inbound, out: Outbound, lang: Lang, urls: tuple[str, ...]) -> None:
+        async def work() -> None:
+            ctx = await self.context(
+                inbound.chat, out, lang, is_group=inbound.is_group, requester=inbound.sender.user_id
+            )
+            await upload_urls(ctx, urls)
+
+        self.queues.submit(inbound.chat, work, label="upload")
+
+    async def enqueue_export(
+        self, chat: ChatKey, out: Outbound, lang: Lang, requester: str, is_group: bool
+    ) -> None:
+        job = self._new_job(chat, JobKind.RENDER, requester=requester)
+        await self.store.save_job(job)
+
+        async def work() -> None:
+            ctx = await self.context(chat, out, lang, is_group=is_group, requester=requester)
+            await ExportFlow(ctx, job).start()
+
+        await self.submit(chat, out, lang, "export", work)
+
+    # Restart -----------------------------------------------------------------------------------
+
+    async def resume(self) -> int:
+        """Resume every open job after a restart; returns how many were picked up."""
+        resumed = 0
+        for job in await self.store.open_jobs():
+            out = self._outbounds.get(job.chat.platform)
+            if out is None:
+                continue
+            lang = await self.language(job.chat, job.payload, None)
+            resumed += 1
+            self.queues.submit(job.chat, self._resume_work(job, out, lang), label=f"resume-{job.kind}")
+        if resumed:
+            log.info("resumed %d open job(s)", resumed)
+        return resumed
+
+    def _resume_work(self, job: Job, out: Outbound, lang: Lang) -> Callable[[], Awaitable[None]]:
+        async def work() -> None:
+            ctx = await self.context(job.chat, out, lang, is_group=False, requester=job.requester)
+            if job.kind is JobKind.RENDER:
+                flow = ExportFlow(ctx, job)
+                await (flow.resume() if job.state is not JobState.ACCEPTED else flow.start())
+            elif job.state is JobState.ACCEPTED:
+                # Never sent to the backend: sending it now is its first and only send.
+                await TurnRelay(ctx, job).run()
+            else:
+                await resume_interrupted_turn(ctx, job)
+
+        return work
+
+    async def stop(self) -> None:
+        await self.queues.shutdown()

@@ -1,0 +1,94 @@
+"""Typed settings read from the environment and `.env`.
+
+Every variable is documented in `.env.example`. The names are a public interface that deployments depend
+on: add new ones, never rename. A bad value is a start-up error that names the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PositiveSeconds = Annotated[float, Field(gt=0)]
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message names each offending variable."""
+
+
+class Settings(BaseSettings):
+    """Everything nemobot reads from its environment.
+
+    Field names map to upper-case environment variables of the same name (``nemo_api_url`` is
+    ``NEMO_API_URL``).
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        frozen=True,
+    )
+
+    # NemoVideo backend
+    nemo_api_url: str = "https://mega-api-prod.nemovideo.ai"
+    nemo_web_url: str = "https://nemovideo.com"
+    nemo_token: SecretStr | None = None
+    nemo_skill: str = "nemo-video"
+    nemo_skill_platform: str = "unknown"
+
+    # Timing knobs, in seconds (defaults follow the NemoVideo skills)
+    nemo_rate_limit_wait_s: PositiveSeconds = 30.0
+    nemo_sse_max_s: PositiveSeconds = 900.0
+    nemo_sse_idle_timeout_s: PositiveSeconds = 600.0
+    nemo_render_poll_max_s: PositiveSeconds = 30.0
+    nemo_http_timeout_s: PositiveSeconds = 30.0
+    nemobot_still_working_s: PositiveSeconds = 120.0
+    # After a dropped stream: first state read, then the gap between reads, and how many reads
+    # without change before giving up (30 s, then 60 s, up to 5, as the skills recommend).
+    nemobot_recovery_first_s: PositiveSeconds = 30.0
+    nemobot_recovery_next_s: PositiveSeconds = 60.0
+    nemobot_recovery_polls: Annotated[int, Field(ge=1, le=50)] = 5
+    nemobot_render_max_s: PositiveSeconds = 1800.0
+    # The backend's upload limit is undocumented; 500 MB is the figure one source gives.
+    nemobot_max_upload_mb: Annotated[int, Field(ge=1)] = 500
+
+    # nemobot itself
+    nemobot_data_dir: Path = Path("./data")
+    nemobot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("nemo_api_url", "nemo_web_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("nemo_token")
+    @classmethod
+    def _blank_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("nemobot_log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build :class:`Settings`, turning validation errors into one readable :class:`SettingsError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+            problems.append(f"{variable}: {error['msg']}")
+        raise SettingsError("Invalid configuration:\n  " + "\n  ".join(problems)) from exc

@@ -1,0 +1,355 @@
+"""Everything the bot says, in English and Chinese: ``key -> {"en": …, "zh": …}``.
+
+Placeholders are ``{name}`` and are filled by :func:`core.i18n.t`; values arrive already
+formatted (sizes as ``"812 MB"``, links as full URLs, ``{changes}``/``{files}`` as bullet lines).
+Texts are plain (no Markdown) so every platform shows them as written. Both languages of a key
+must use the same placeholders; the tests check it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
+    # /help and /start: what to send and every command.
+    "help": {
+        "en": (
+            "Send me videos, photos or audio (or links to them), then describe the edit in your own "
+            "words, e.g. “cut the first 5 seconds and add upbeat music”.\n\n"
+            "/upload – how to add files\n"
+            "/status – what's on the timeline\n"
+            "/credits – your credit balance\n"
+            "/export – render the MP4 and get a link\n"
+            "/new – start a fresh project\n"
+            "/skill – switch mode, e.g. /skill music\n"
+            "/lang – language: /lang en or /lang zh\n"
+            "/cancel – stop waiting for the current reply\n"
+            "/help – this message"
+        ),
+        "zh": (
+            "把视频、图片或音频（或它们的链接）发给我，再用自己的话描述想怎么剪，"
+            "比如“剪掉开头 5 秒，加上欢快的音乐”。\n\n"
+            "/upload – 如何添加素材\n"
+            "/status – 查看时间轴上的内容\n"
+            "/credits – 查看积分余额\n"
+            "/export – 导出 MP4 并获取链接\n"
+            "/new – 开始新项目\n"
+            "/skill – 切换模式，例如 /skill music\n"
+            "/lang – 切换语言：/lang en 或 /lang zh\n"
+            "/cancel – 停止等待当前回复\n"
+            "/help – 显示本帮助"
+        ),
+    },
+    # Another job of this chat runs first; {ahead} = how many are before this one.
+    "queued": {
+        "en": "⏳ Queued – {ahead} ahead of you. I'll start as soon as they're done.",
+        "zh": "⏳ 已排队，前面还有 {ahead} 个任务，轮到你时我会马上开始。",
+    },
+    # Placeholder shown while the agent has not said anything yet.
+    "working": {"en": "⏳ Working on it…", "zh": "⏳ 正在处理…"},
+    # A long step (e.g. generation) is still running; {minutes} since the turn started.
+    "still_working": {
+        "en": "⏳ Still working ({minutes} min so far) – generating video can take a few minutes.",
+        "zh": "⏳ 仍在处理（已 {minutes} 分钟）——生成视频可能需要几分钟。",
+    },
+    # The agent edited without a word; {changes} = bullet lines from the state diff.
+    "turn_silent_changes": {
+        "en": "✅ Done. What changed:\n{changes}",
+        "zh": "✅ 完成。改动如下：\n{changes}",
+    },
+    # The agent finished without text and the project did not change.
+    "turn_silent_nochange": {
+        "en": "The editor finished without changing anything. Try describing the edit another way.",
+        "zh": "编辑器已处理完，但项目没有变化。换个说法描述一下想要的效果试试。",
+    },
+    # The reply stream broke; we watch the project instead of resending (no double charge).
+    "stream_dropped": {
+        "en": (
+            "The connection to the editor dropped. I'm checking what it did – I won't resend your "
+            "message, so you won't be charged twice."
+        ),
+        "zh": "与编辑器的连接断开了。我正在查看它完成了什么——不会重复发送你的消息，所以不会重复扣费。",
+    },
+    # After a drop the project did change; {changes} = bullet lines.
+    "stream_recovered": {
+        "en": "✅ The editor finished anyway. What changed:\n{changes}",
+        "zh": "✅ 编辑器还是完成了。改动如下：\n{changes}",
+    },
+    # After a drop nothing changed within the waiting time.
+    "stream_lost": {
+        "en": "I waited, but the editor didn't change anything. Please send your request again.",
+        "zh": "等了一会儿，编辑器没有做出任何改动。请再发一次你的要求。",
+    },
+    # The turn exceeded the time limit.
+    "turn_timeout": {
+        "en": "⌛ The editor took too long to answer. Check /status, then try again.",
+        "zh": "⌛ 编辑器太久没有回应。先用 /status 看看，再试一次。",
+    },
+    # /cancel stopped a turn: we stop relaying, but the backend has no cancel for a turn.
+    "cancelled": {
+        "en": (
+            "Stopped. I've stopped relaying the reply, but the editor may still finish this step on its "
+            "side – check /status in a minute."
+        ),
+        "zh": "已停止转发回复，但编辑器可能仍会在后台完成这一步——稍后用 /status 看看。",
+    },
+    # /cancel with nothing running.
+    "nothing_to_cancel": {"en": "Nothing is running right now.", "zh": "当前没有正在进行的任务。"},
+    # /credits: {available} spendable, {frozen} reserved by running jobs, {total} both.
+    "credits": {
+        "en": "💳 Credits: {available} available, {frozen} reserved for running jobs ({total} in total).",
+        "zh": "💳 积分：可用 {available}，进行中任务预留 {frozen}（共 {total}）。",
+    },
+    # 2001 for an anonymous account; {link} = registration link that keeps this project.
+    "credits_exhausted_anon": {
+        "en": "Your free credits are used up. Sign up to get more and keep this project: {link}",
+        "zh": "免费积分已用完。注册即可获得更多积分并保留当前项目：{link}",
+    },
+    # 2001 for a registered account; {link} = where to top up.
+    "credits_exhausted": {
+        "en": "You're out of credits. Top up here, then try again: {link}",
+        "zh": "积分不足。请在这里充值后再试：{link}",
+    },
+    # 402: export blocked by the account tier, not by credits.
+    "export_blocked": {
+        "en": (
+            "Export isn't available on this account yet – it's about the plan, not your credits. "
+            "Register or upgrade to unlock it: {link}"
+        ),
+        "zh": "当前账户暂不能导出——这与积分无关，而是账户类型的限制。注册或升级即可解锁：{link}",
+    },
+    # 4001 or a file type we refuse up front; {formats} = accepted formats.
+    "upload_unsupported": {
+        "en": "I can't use “{name}”: that file type isn't supported. Supported: {formats}.",
+        "zh": "无法使用“{name}”：不支持该文件类型。支持的格式：{formats}。",
+    },
+    # 4002 from the editor; {size} may be empty when unknown.
+    "upload_too_large_backend": {
+        "en": "“{name}” is too large for the editor ({size}). Please trim or compress it and send it again.",
+        "zh": "“{name}”太大了，编辑器无法接收（{size}）。请剪短或压缩后再发送。",
+    },
+    # Over the chat platform's download cap; a link still works.
+    "upload_too_large_platform": {
+        "en": (
+            "“{name}” ({size}) is over the {limit} this chat app lets me download. Send a link instead, "
+            "e.g. a cloud-drive or Dropbox share link to the file."
+        ),
+        "zh": "“{name}”（{size}）超过了此聊天应用允许我下载的 {limit}。请改发文件链接，例如网盘分享链接。",
+    },
+    # A zero-byte file.
+    "upload_empty_file": {
+        "en": "“{name}” is empty. Please send the file again.",
+        "zh": "“{name}”是空文件，请重新发送。",
+    },
+    # Files the editor accepted; {files} = one line per file.
+    "upload_received": {
+        "en": "📥 Got it:\n{files}\nNow tell me what to do with it.",
+        "zh": "📥 已收到：\n{files}\n现在告诉我想怎么处理吧。",
+    },
+    # Upload failed for a reason other than type or size.
+    "upload_failed": {
+        "en": "Uploading “{name}” failed. Please try again in a moment.",
+        "zh": "上传“{name}”失败，请稍后重试。",
+    },
+    # Upload progress; {percent} without the % sign.
+    "upload_progress": {"en": "📤 Uploading {name}… {percent}%", "zh": "📤 正在上传 {name}… {percent}%"},
+    # Links being imported by URL; {count} links.
+    "upload_importing_links": {
+        "en": "📥 Importing {count} link(s)…",
+        "zh": "📥 正在导入 {count} 个链接…",
+    },
+    # /upload or "upload" alone: how to add media.
+    "upload_hint": {
+        "en": (
+            "Send a video, photo or audio file right here in the chat, or paste a link to one "
+            "(MP4, MOV, JPG, PNG, MP3…). Large files work best as a link."
+        ),
+        "zh": (
+            "直接在聊天里发送视频、图片或音频文件，或粘贴文件链接（MP4、MOV、JPG、PNG、MP3…）。"
+            "大文件建议发链接。"
+        ),
+    },
+    # /status before anything was uploaded or generated.
+    "status_empty": {
+        "en": (
+            "Nothing here yet. Send a video or photos, or ask me to generate something, "
+            "e.g. “a 10-second sunset clip”."
+        ),
+        "zh": "项目还是空的。发一段视频或几张图片，或者让我生成一段，比如“生成一段 10 秒的日落视频”。",
+    },
+    # /status: {timeline} = track lines, {uploads} = uploaded file lines.
+    "status": {
+        "en": "🎬 Timeline\n{timeline}\n\n📁 Uploads\n{uploads}",
+        "zh": "🎬 时间轴\n{timeline}\n\n📁 已上传\n{uploads}",
+    },
+    # /export with an empty timeline.
+    "export_not_ready": {
+        "en": (
+            "There's nothing on the timeline to export yet. Ask me to put your clips on it first, "
+            "e.g. “make a video from my uploads”."
+        ),
+        "zh": "时间轴上还没有可导出的内容。先让我把素材放上去，比如“用我上传的素材做一个视频”。",
+    },
+    # Render submitted.
+    "export_started": {"en": "🎞 Exporting your video…", "zh": "🎞 正在导出视频…"},
+    # Render progress; {percent} without the % sign.
+    "export_progress": {"en": "🎞 Exporting… {percent}%", "zh": "🎞 正在导出… {percent}%"},
+    # Done, file not attached (text message); {link} = MP4 URL.
+    "export_done": {"en": "✅ Your video is ready: {link}", "zh": "✅ 视频已导出：{link}"},
+    # Caption of the attached MP4.
+    "export_done_file": {"en": "✅ Your video is ready. Link: {link}", "zh": "✅ 视频已导出。链接：{link}"},
+    # MP4 over the platform's upload cap; {size}/{limit} formatted, {link} = MP4 URL.
+    "export_too_big": {
+        "en": (
+            "✅ Your video is ready, but at {size} it's over this chat's {limit} limit, "
+            "so here's the link: {link}"
+        ),
+        "zh": "✅ 视频已导出，但大小为 {size}，超过此聊天 {limit} 的上限，请通过链接下载：{link}",
+    },
+    # The progress card's last state once the result message is out.
+    "export_delivered": {"en": "✅ Export finished.", "zh": "✅ 导出完成。"},
+    # First render failed; retrying once with a new render id.
+    "export_failed_retrying": {
+        "en": "The export hit a snag – trying once more…",
+        "zh": "导出遇到问题，正在重试一次…",
+    },
+    # Render failed twice; {reason} = short cause.
+    "export_failed": {
+        "en": "❌ The export failed ({reason}). Your project is safe – try /export again in a bit.",
+        "zh": "❌ 导出失败（{reason}）。项目不受影响，稍后再试一次 /export。",
+    },
+    # Reason used in export_failed when polling gave up.
+    "export_stuck": {"en": "it took too long", "zh": "耗时过长"},
+    # The user cancelled a running export.
+    "export_cancelled": {"en": "Export cancelled.", "zh": "已取消导出。"},
+    # After a bot restart an export job is picked up again.
+    "export_resumed": {
+        "en": "I restarted while exporting – picking your export up where it left off…",
+        "zh": "导出期间我重启了一下——正在接着完成你的导出…",
+    },
+    # Browser link to the same project; {link} = claim link.
+    "web_link": {
+        "en": "Open this project in the NemoVideo web editor: {link}",
+        "zh": "在 NemoVideo 网页编辑器中打开此项目：{link}",
+    },
+    # /new done.
+    "session_new": {
+        "en": "✨ New project started. Send your media or tell me what to make.",
+        "zh": "✨ 已开始新项目。发送素材或告诉我想做什么吧。",
+    },
+    # 1002: the backend forgot the session; a new one was made.
+    "session_expired": {
+        "en": (
+            "Your previous editing session expired, so I started a new one. "
+            "Earlier uploads are gone – please send them again."
+        ),
+        "zh": "之前的编辑会话已过期，我开了一个新的。之前上传的素材已失效，请重新发送。",
+    },
+    # The operator's NEMO_TOKEN was rejected (not the user's fault).
+    "auth_failed": {
+        "en": (
+            "The bot can't sign in to NemoVideo right now (its token was rejected). "
+            "The bot's operator needs to fix NEMO_TOKEN."
+        ),
+        "zh": "机器人目前无法登录 NemoVideo（令牌被拒绝），需要机器人管理员修复 NEMO_TOKEN。",
+    },
+    # An expired anonymous token was replaced transparently.
+    "auth_renewed": {
+        "en": "I renewed my NemoVideo sign-in; carrying on.",
+        "zh": "已重新登录 NemoVideo，继续处理。",
+    },
+    # 5xx or network trouble.
+    "backend_unavailable": {
+        "en": "NemoVideo isn't reachable right now. Please try again in a few minutes.",
+        "zh": "暂时无法连接 NemoVideo，请几分钟后再试。",
+    },
+    # 429 or our own per-user limits; {seconds} to wait.
+    "rate_limited": {
+        "en": "Too many requests – please wait {seconds} seconds and try again.",
+        "zh": "请求太频繁，请等待 {seconds} 秒后再试。",
+    },
+    # An error reported by the agent inside the stream; {reason} = short text.
+    "agent_error": {
+        "en": "The editor ran into a problem: {reason}. Try again or rephrase your request.",
+        "zh": "编辑器遇到问题：{reason}。请重试或换个说法。",
+    },
+    # An empty or whitespace-only message.
+    "empty_message": {
+        "en": "Send me a message describing the edit, or a file to upload.",
+        "zh": "请描述想做的编辑，或者发送要上传的文件。",
+    },
+    # Over our text limit; {limit} characters.
+    "message_too_long": {
+        "en": "That message is too long – please keep it under {limit} characters.",
+        "zh": "消息太长了，请控制在 {limit} 个字符以内。",
+    },
+    # Anything unexpected.
+    "error_generic": {
+        "en": "Something went wrong on my side. Please try again.",
+        "zh": "出了点问题，请再试一次。",
+    },
+    # /skill <name> done; {skill} = profile name.
+    "skill_switched": {"en": "Switched to {skill}.", "zh": "已切换到 {skill}。"},
+    # /skill without argument; {current} = active profile, {skills} = the profiles (lines or a list).
+    "skill_list": {
+        "en": "Current mode: {current}. Switch with /skill <name>:\n{skills}",
+        "zh": "当前模式：{current}。用 /skill <名称> 切换：\n{skills}",
+    },
+    # /skill with an unknown or ambiguous name.
+    "skill_unknown": {
+        "en": "I don't know the mode “{skill}”. Available:\n{skills}",
+        "zh": "没有叫“{skill}”的模式。可选：\n{skills}",
+    },
+    # /lang done (each language's text is in that language).
+    "lang_switched": {"en": "OK, I'll speak English from now on.", "zh": "好的，之后我会用中文回复。"},
+    # /lang with an unknown argument.
+    "lang_unknown": {
+        "en": "I speak English and Chinese: send /lang en or /lang zh.",
+        "zh": "我会说英文和中文：发送 /lang en 或 /lang zh。",
+    },
+    # A /command we don't have; {command} as typed.
+    "unknown_command": {
+        "en": "I don't know {command}. Send /help to see what I can do.",
+        "zh": "没有 {command} 这个命令。发送 /help 查看我能做什么。",
+    },
+    # A button from an old message (restart, new project) was pressed.
+    "button_stale": {
+        "en": "That button has expired. Send /help to see what you can do now.",
+        "zh": "这个按钮已失效。发送 /help 查看现在可以做什么。",
+    },
+    # The chat or user is not on the allow list.
+    "not_allowed": {
+        "en": "Sorry, this bot isn't available here.",
+        "zh": "抱歉，此机器人在这里不可用。",
+    },
+    # A new message while a reply is still streaming.
+    "mid_turn_busy": {
+        "en": "I'm still replying to your previous message – yours is queued and I'll get to it next.",
+        "zh": "我还在回复上一条消息——你的新消息已排队，稍后处理。",
+    },
+    # After a bot restart mid-turn; {changes} = bullet lines (may be a "no change" line).
+    "restarted_during_turn": {
+        "en": "I restarted while working on your last message. Here's what the editor changed:\n{changes}",
+        "zh": "处理你上一条消息时我重启了。编辑器的改动如下：\n{changes}",
+    },
+    # /cancel also dropped queued messages; {count} how many.
+    "cancelled_queue": {
+        "en": "Dropped {count} queued message(s); they won't be sent to the editor.",
+        "zh": "已丢弃 {count} 条排队中的消息，它们不会发送给编辑器。",
+    },
+    # A bullet-list stand-in when a state diff found nothing (used inside restarted_during_turn).
+    "no_visible_change": {"en": "No visible change in the project.", "zh": "项目没有可见的变化。"},
+    # Console: a typed path that does not exist; {name} as typed.
+    "upload_file_missing": {
+        "en": "I can't find a file at {name}. Check the path and try again.",
+        "zh": "找不到文件 {name}，请检查路径后重试。",
+    },
+    # Button labels, one per core.chat.Action (see core.i18n.action_label).
+    "btn_export": {"en": "Export", "zh": "导出"},
+    "btn_status": {"en": "Status", "zh": "状态"},
+    "btn_credits": {"en": "Credits", "zh": "积分"},
+    "btn_new": {"en": "New project", "zh": "新项目"},
+    "btn_cancel": {"en": "Cancel", "zh": "取消"},
+    "btn_help": {"en": "Help", "zh": "帮助"},
+}

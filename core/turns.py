@@ -1,0 +1,221 @@
+"""Relaying one chat turn: stream the agent's text, explain silent edits, recover from drops.
+
+Rules from the NemoVideo skills that shape this module: a turn is sent once and never again (a
+retry would duplicate work and charge twice); after a dropped stream the state is read (30 s, then
+60 s, up to five unchanged reads); a turn that ends without text is an edit done by tools, so the
+draft before and after is compared and the change described.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from core.chat import Action, ChatAction
+from core.context import ChatContext, chat_action_kept_alive
+from core.explain import explain
+from core.gui_language import translate_gui
+from core.i18n import t
+from core.nemo.draft import diff_drafts, summarize_tracks
+from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTimedOut
+from core.nemo.events import Heartbeat
+from core.nemo.models import SessionState
+from core.nemo.turn import TurnStream
+from core.ports import Job, JobState
+from core.replies import StreamingReply, send_safely
+
+log = logging.getLogger(__name__)
+
+AFTER_EDIT_ACTIONS: tuple[Action, ...] = (Action.EXPORT, Action.STATUS)
+
+
+def describe_changes(before: SessionState | None, after: SessionState) -> list[str]:
+    """Human lines for what changed between two states (draft and uploaded media)."""
+    changes = diff_drafts(before.draft if before else None, after.draft)
+    new_media = len(after.video_infos) - (len(before.video_infos) if before else 0)
+    if new_media > 0:
+        changes.append(f"+{new_media} media file(s) in the project")
+    return changes
+
+
+def _bullets(lines: Sequence[str]) -> str:
+    return "\n".join(f"• {line}" for line in lines)
+
+
+class TurnRelay:
+    """Runs one turn for a chat and always ends it with a reply or a clear error."""
+
+    def __init__(self, ctx: ChatContext, job: Job) -> None:
+        self.ctx = ctx
+        self.job = job
+        self.reply = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group)
+        self._last_activity = 0.0
+        self._visible = ""
+        self._quiet_notice = ""
+
+    async def _save(self, state: JobState, detail: str | None = None) -> None:
+        self.job.state = state
+        self.job.updated_at = datetime.now(UTC)
+        if detail is not None:
+            self.job.detail = detail
+        await self.ctx.store.save_job(self.job)
+
+    async def run(self) -> None:
+        ctx = self.ctx
+        try:
+            async with chat_action_kept_alive(ctx.out, ctx.chat, ChatAction.TYPING):
+                await self._run_once(retry_on_missing_session=True)
+        except asyncio.CancelledError:
+            await self._finish_cancelled()
+            raise
+
+    async def _run_once(self, *, retry_on_missing_session: bool) -> None:
+        ctx = self.ctx
+        client = ctx.account.client
+        before: SessionState | None = None
+        try:
+            session_id = await ctx.session_id()
+            before = await client.state(session_id)
+            self.job.session_id = session_id
+            # The draft before the turn is kept with the job so a restart can still describe changes.
+            await self._save(JobState.RUNNING, json.dumps(before.draft, default=str)[:200_000])
+            async with client.turn(session_id, self.job.payload) as turn:
+                await self._relay(turn)
+        except SessionNotFound:
+            # Refused before it started (the session expired): nothing ran, so one fresh session and
+            # one send is not a re-send.
+            if not retry_on_missing_session:
+                raise
+            await send_safely(ctx.out, ctx.chat, t(ctx.lang, "session_expired"))
+            await ctx.session_id(fresh=True)
+            await self._run_once(retry_on_missing_session=False)
+            return
+        except StreamDropped:
+            await self._recover(before, t(ctx.lang, "stream_dropped"))
+            return
+        except StreamTimedOut as exc:
+            await self._recover(before, explain(exc, ctx.account, ctx.lang), polls=1)
+            return
+        except NemoError as exc:
+            await self._fail(explain(exc, ctx.account, ctx.lang))
+            return
+        await self._complete(turn, before)
+
+    async def _relay(self, turn: TurnStream) -> None:
+        loop = asyncio.get_running_loop()
+        self._last_activity = loop.time()
+        watchdog = asyncio.create_task(self._still_working_watchdog(), name=f"still-working:{self.ctx.chat}")
+        try:
+            async for event in turn:
+                if isinstance(event, Heartbeat):
+                    continue
+                self._last_activity = loop.time()
+                if self._quiet_notice or turn.transcript.text != self._visible:
+                    self._quiet_notice = ""
+                    self._visible = turn.transcript.text
+                    self._show()
+        finally:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+
+    def _show(self) -> None:
+        text = translate_gui(self._visible, self.ctx.lang).text if self._visible else ""
+        parts = [part for part in (text, self._quiet_notice) if part]
+        if parts:
+            self.reply.update("\n\n".join(parts))
+
+    async def _still_working_watchdog(self) -> None:
+        """Every quiet stretch of NEMOBOT_STILL_WORKING_S updates one notice (never a new message)."""
+        loop = asyncio.get_running_loop()
+        period = self.ctx.settings.nemobot_still_working_s
+        started = loop.time()
+        while True:
+            await asyncio.sleep(max(0.05, self._last_activity + period - loop.time()))
+            if loop.time() - self._last_activity >= period:
+                minutes = max(1, round((loop.time() - started) / 60))
+                self._quiet_notice = t(self.ctx.lang, "still_working", minutes=minutes)
+                self._show()
+                self._last_activity = loop.time()
+
+    async def _complete(self, turn: TurnStream, before: SessionState | None) -> None:
+        ctx = self.ctx
+        if turn.silent:
+            after = await self._read_state()
+            changes = describe_changes(before, after) if after else []
+            text = (
+                t(ctx.lang, "turn_silent_changes", changes=_bullets(changes))
+                if changes
+                else t(ctx.lang, "turn_silent_nochange")
+            )
+            await self.reply.finish(text, buttons=AFTER_EDIT_ACTIONS if changes else ())
+            await self._save(JobState.DONE)
+            return
+        translation = translate_gui(turn.transcript.finish(), ctx.lang)
+        text = translation.text
+        if translation.show_timeline:
+            after = await self._read_state()
+            if after is not None:
+                text += "\n\n" + "\n".join(summarize_tracks(after.draft))
+        buttons = list(translation.actions)
+        if turn.tool_calls:
+            buttons += [a for a in AFTER_EDIT_ACTIONS if a not in buttons]
+        await self.reply.finish(text, buttons=buttons)
+        await self._save(JobState.DONE)
+
+    async def _read_state(self) -> SessionState | None:
+        session_id = self.job.session_id
+        if session_id is None:
+            return None
+        try:
+            return await self.ctx.account.client.state(session_id)
+        except NemoError as exc:
+            log.info("state read after a turn failed: %s", exc)
+            return None
+
+    async def _recover(self, before: SessionState | None, notice: str, *, polls: int | None = None) -> None:
+        """Never re-send: watch the session state until it changes or the patience runs out."""
+        ctx = self.ctx
+        settings = ctx.settings
+        shown = translate_gui(self._visible, ctx.lang).text if self._visible else ""
+        self.reply.update("\n\n".join(p for p in (shown, notice) if p))
+        count = polls if polls is not None else settings.nemobot_recovery_polls
+        delays = [settings.nemobot_recovery_first_s] + [settings.nemobot_recovery_next_s] * (count - 1)
+        changes: list[str] = []
+        for delay in delays:
+            await ctx.sleep(delay)
+            after = await self._read_state()
+            if after is None or before is None:
+                continue
+            latest = describe_changes(before, after)
+            # Generation runs in two stages: report once the state has stopped changing.
+            if latest and latest == changes:
+                break
+            changes = latest
+        if changes:
+            text = t(ctx.lang, "stream_recovered", changes=_bullets(changes))
+            await self.reply.finish("\n\n".join(p for p in (shown, text) if p), buttons=AFTER_EDIT_ACTIONS)
+            await self._save(JobState.DONE, "recovered after a dropped stream")
+            return
+        final = notice if polls == 1 else t(ctx.lang, "stream_lost")
+        await self.reply.finish("\n\n".join(p for p in (shown, final) if p))
+        await self._save(JobState.FAILED, "no change after the stream was lost")
+
+    async def _fail(self, message: str) -> None:
+        shown = translate_gui(self._visible, self.ctx.lang).text if self._visible else ""
+        await self.reply.finish("\n\n".join(p for p in (shown, message) if p))
+        await self._save(JobState.FAILED, message[:500])
+
+    async def _finish_cancelled(self) -> None:
+        # Shielded: the task is being cancelled, but the user must still hear what happened.
+        async def tell() -> None:
+            shown = translate_gui(self._visible, self.ctx.lang).text if self._visible else ""
+            await self.reply.finish("\n\n".join(p for p in (shown, t(self.ctx.lang, "cancelled")) if p))
+            await self._save(JobState.FAILED, "cancelled by the user")
+
+        with contextlib.suppress(Exception):
+            await asyncio.shield(tell())

@@ -1,0 +1,195 @@
+"""Uploading media: check type and size before any transfer, send the rest in one request."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from core.chat import Action, Attachment
+from core.context import ChatContext
+from core.explain import SUPPORTED_FORMATS, explain
+from core.i18n import t
+from core.nemo.errors import NemoError, SessionNotFound
+from core.nemo.models import UploadedFile, UploadResult
+from core.nemo.multipart import UploadSource
+from core.replies import StreamingReply, send_safely
+
+log = logging.getLogger(__name__)
+
+# What the backend accepts (docs §2.5), by extension.
+MEDIA_TYPES: dict[str, str] = {
+    **dict.fromkeys(("mp4", "mov", "avi", "webm", "mkv"), "video"),
+    **dict.fromkeys(("jpg", "jpeg", "png", "gif", "webp"), "image"),
+    **dict.fromkeys(("mp3", "wav", "m4a", "aac"), "audio"),
+}
+_MIME_EXTENSIONS = {
+    "video/mp4": "mp4",
+    "video/quicktime": "mov",
+    "video/x-msvideo": "avi",
+    "video/webm": "webm",
+    "video/x-matroska": "mkv",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/mp4": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/aac": "aac",
+}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def media_extension(attachment: Attachment) -> str | None:
+    """The accepted extension for an attachment, from its name first and its MIME type second."""
+    suffix = PurePosixPath(attachment.name).suffix.lower().lstrip(".")
+    if suffix in MEDIA_TYPES:
+        return suffix
+    if attachment.mime_type:
+        guessed = _MIME_EXTENSIONS.get(attachment.mime_type.split(";")[0].strip().lower())
+        # A name with a different, unsupported extension wins over a claimed MIME type.
+        if guessed and not suffix:
+            return guessed
+    return None
+
+
+def upload_name(attachment: Attachment, extension: str) -> str:
+    """A safe file name to send: no path parts or control characters, with a media extension."""
+    raw = attachment.name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in raw if ch.isprintable()).strip().strip(".") or "upload"
+    stem = PurePosixPath(cleaned).stem[:80] or "upload"
+    return f"{stem}.{extension}"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An attachment that was not sent, with the message that says why."""
+
+    attachment: Attachment
+    message: str
+
+
+def check_attachments(
+    ctx: ChatContext, attachments: Sequence[Attachment]
+) -> tuple[list[tuple[Attachment, str]], list[Refusal]]:
+    """Split attachments into (accepted with extension, refused with reason) before any transfer."""
+    lang = ctx.lang
+    backend_cap = ctx.settings.nemobot_max_upload_mb * 1_000_000
+    download_cap = ctx.out.limits.download_cap
+    accepted: list[tuple[Attachment, str]] = []
+    refused: list[Refusal] = []
+    for attachment in attachments:
+        extension = media_extension(attachment)
+        name = attachment.name or "file"
+        if extension is None:
+            refused.append(
+                Refusal(attachment, t(lang, "upload_unsupported", name=name, formats=SUPPORTED_FORMATS))
+            )
+        elif attachment.size == 0:
+            refused.append(Refusal(attachment, t(lang, "upload_empty_file", name=name)))
+        elif attachment.size is not None and attachment.size > backend_cap:
+            refused.append(
+                Refusal(
+                    attachment,
+                    t(lang, "upload_too_large_backend", name=name, size=_megabytes(attachment.size)),
+                )
+            )
+        elif attachment.open is None or (
+            download_cap is not None and attachment.size is not None and attachment.size > download_cap
+        ):
+            size = _megabytes(attachment.size) if attachment.size else "?"
+            limit = _megabytes(download_cap) if download_cap else "?"
+            refused.append(
+                Refusal(attachment, t(lang, "upload_too_large_platform", name=name, size=size, limit=limit))
+            )
+        else:
+            accepted.append((attachment, extension))
+    return accepted, refused
+
+
+def describe_file(item: UploadedFile) -> str:
+    details: list[str] = []
+    if item.duration:
+        details.append(f"{item.duration:.1f}s")
+    if item.width and item.height:
+        details.append(f"{item.width}×{item.height}")
+    suffix = f" ({', '.join(details)})" if details else ""
+    return f"• {item.filename} — {item.file_type}{suffix}"
+
+
+async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]) -> bool:
+    """Upload what can be uploaded and reply once listing it; True when anything was received."""
+    accepted, refused = check_attachments(ctx, attachments)
+    for refusal in refused:
+        await send_safely(ctx.out, ctx.chat, refusal.message)
+    if not accepted:
+        return False
+    sources = [
+        UploadSource(
+            upload_name(a, ext),
+            mimetypes.guess_type(f"x.{ext}")[0] or "application/octet-stream",
+            a.open,
+            a.size,
+        )
+        for a, ext in accepted
+        if a.open is not None
+    ]
+    names = ", ".join(source.filename for source in sources)
+    total = sum(a.size or 0 for a, _ in accepted)
+    progress = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group)
+    loop = asyncio.get_running_loop()
+    last = [0.0]
+
+    def report(sent: int) -> None:
+        # Cheap on every chunk: the reply coalesces, and we only compute a percent twice a second.
+        if total and loop.time() - last[0] >= 0.5:
+            last[0] = loop.time()
+            progress.update(t(ctx.lang, "upload_progress", name=names, percent=min(99, sent * 100 // total)))
+
+    try:
+        result = await _upload_once(ctx, sources, report)
+    except NemoError as exc:
+        await progress.finish(explain(exc, ctx.account, ctx.lang, filename=names))
+        return False
+    received = "\n".join(describe_file(item) for item in result.files) or names
+    await progress.finish(t(ctx.lang, "upload_received", files=received), buttons=(Action.STATUS,))
+    return True
+
+
+async def _upload_once(ctx: ChatContext, sources: list[UploadSource], report: object) -> UploadResult:
+    client = ctx.account.client
+    callback = report if callable(report) else None
+    try:
+        return await client.upload_files(await ctx.session_id(), sources, progress=callback)
+    except SessionNotFound:
+        await send_safely(ctx.out, ctx.chat, t(ctx.lang, "session_expired"))
+        return await client.upload_files(await ctx.session_id(fresh=True), sources, progress=callback)
+
+
+async def upload_urls(ctx: ChatContext, urls: Sequence[str]) -> bool:
+    """Import media by link (the backend fetches it); one reply for all of them."""
+    client = ctx.account.client
+    try:
+        try:
+            result = await client.upload_urls(await ctx.session_id(), urls)
+        except SessionNotFound:
+            await send_safely(ctx.out, ctx.chat, t(ctx.lang, "session_expired"))
+            result = await client.upload_urls(await ctx.session_id(fresh=True), urls)
+    except NemoError as exc:
+        await send_safely(ctx.out, ctx.chat, explain(exc, ctx.account, ctx.lang, filename=", ".join(urls)))
+        return False
+    received = "\n".join(describe_file(item) for item in result.files) or "\n".join(urls)
+    await send_safely(
+        ctx.out, ctx.chat, t(ctx.lang, "upload_received", files=received), buttons=(Action.STATUS,)
+    )
+    return True

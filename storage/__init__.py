@@ -1,0 +1,33 @@
+"""Durable state for nemobot: the :class:`~core.ports.Store` implementations.
+
+Use :func:`open_store` in the bot; :class:`MemoryStore` in tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storage.memory import MemoryStore
+from storage.migrations import SCHEMA_VERSION, SchemaTooNewError
+from storage.sqlite import SqliteStore
+from storage.tokens import PlainTokens, TokenCipher
+from storage.values import StoreClosedError
+
+__all__ = [
+    "DB_FILENAME",
+    "SCHEMA_VERSION",
+    "MemoryStore",
+    "PlainTokens",
+    "SchemaTooNewError",
+    "SqliteStore",
+    "StoreClosedError",
+    "TokenCipher",
+    "open_store",
+]
+
+DB_FILENAME = "nemobot.db"
+
+
+async def open_store(data_dir: Path, *, cipher: TokenCipher | None = None) -> SqliteStore:
+    """Open ``data_dir/nemobot.db``, creating the directory (0700) and the file (0600) if needed."""
+    return await SqliteStore.open(data_dir / DB_FILENAME, cipher=cipher)

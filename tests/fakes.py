@@ -1,0 +1,85 @@
+"""Test doubles for the core's ports: a recording chat platform with configurable limits."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits
+
+
+@dataclass
+class Sent:
+    """One message as the fake platform holds it, with its edit history."""
+
+    ref: MessageRef
+    text: str
+    buttons: tuple[Action, ...] = ()
+    final: bool = True
+    video: Path | None = None
+    video_bytes: int = 0
+    history: list[str] = field(default_factory=list)
+
+
+class RecordingOutbound:
+    """Implements :class:`core.ports.Outbound` by recording every call, like a chat would show it."""
+
+    def __init__(self, limits: PlatformLimits | None = None) -> None:
+        self._limits = limits or PlatformLimits(max_text=4096, upload_cap=50_000_000, edit_interval_s=0.01)
+        self.messages: list[Sent] = []
+        self.actions: list[tuple[ChatKey, ChatAction]] = []
+        self.edits = 0
+        self._ids = itertools.count(1)
+        self.changed = asyncio.Condition()
+
+    @property
+    def limits(self) -> PlatformLimits:
+        return self._limits
+
+    async def _notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def send_text(
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+    ) -> MessageRef:
+        assert self._limits.text_length(text) <= self._limits.max_text, "message over the platform limit"
+        assert text.strip(), "empty message sent"
+        ref = MessageRef(chat, str(next(self._ids)))
+        self.messages.append(Sent(ref, text, tuple(buttons), final, history=[text]))
+        await self._notify()
+        return ref
+
+    async def edit_text(
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+    ) -> None:
+        assert self._limits.text_length(text) <= self._limits.max_text, "edit over the platform limit"
+        message = next(m for m in self.messages if m.ref == ref)
+        message.text, message.buttons, message.final = text, tuple(buttons), final
+        message.history.append(text)
+        self.edits += 1
+        await self._notify()
+
+    async def send_video(
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+    ) -> MessageRef:
+        ref = MessageRef(chat, str(next(self._ids)))
+        size = (await asyncio.to_thread(path.stat)).st_size
+        assert size <= self._limits.upload_cap
+        self.messages.append(
+            Sent(ref, caption, tuple(buttons), True, video=path, video_bytes=size, history=[caption])
+        )
+        await self._notify()
+        return ref
+
+    async def chat_action(self, chat: ChatKey, action: ChatAction) -> None:
+        self.actions.append((chat, action))
+
+    def texts(self, chat: ChatKey | None = None) -> list[str]:
+        return [m.text for m in self.messages if chat is None or m.ref.chat == chat]
+
+    def transcript(self, chat: ChatKey | None = None) -> str:
+        return "\n---\n".join(self.texts(chat))
