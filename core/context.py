@@ -28,6 +28,9 @@ class ChatContext:
     is_group: bool = False
     requester: str | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # True while the process shuts down: cancelled work then stays open in the store for the restart,
+    # instead of being reported and closed as a user's /cancel.
+    stopping: Callable[[], bool] = lambda: False
 
     async def session_id(self, *, fresh: bool = False) -> str:
         return await self.accounts.ensure_session(self.account, self.lang, fresh=fresh)

@@ -204,6 +204,10 @@ class ExportFlow:
         await self._save(JobState.FAILED, detail=message[:500])
 
     async def _cancelled(self) -> None:
+        if self.ctx.stopping():
+            await self.card.abandon()
+            return
+
         async def tell() -> None:
             if self.job.render_id:
                 with contextlib.suppress(NemoError):

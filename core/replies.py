@@ -111,6 +111,14 @@ class StreamingReply:
         if self._pending_text() is not None and not self._closing:
             self._flusher = asyncio.create_task(self._flush_soon(), name=f"reply-flush:{self._chat}")
 
+    async def abandon(self) -> None:
+        """Stop without a final text (the process is shutting down)."""
+        self._closing = True
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+
     def _pending_text(self) -> str | None:
         return self._pending
 

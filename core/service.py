@@ -55,6 +55,7 @@ class NemoBot:
         self._outbounds: dict[str, Outbound] = {}
         self._usernames: dict[str, str | None] = {}
         self.commands = CommandHandler(self)
+        self._stopping = False
 
     def attach(self, platform: str, out: Outbound, *, bot_username: str | None = None) -> None:
         """Register an adapter's outbound port (and its @username, to recognise /cmd@bot)."""
@@ -115,7 +116,9 @@ class NemoBot:
             await self.commands.run(inbound, out, lang, command)
             return
         if text.startswith("/") and len(text) > 1 and not inbound.attachments:
-            # A command addressed to another bot, or not a valid command name.
+            if inbound.is_group:
+                return  # in a group, a command this bot does not parse is another bot's business
+            # Not a valid command name, or one addressed to another bot in a private chat.
             await send_safely(out, chat, t(lang, "unknown_command", command=text.split()[0][:40]))
             return
         if inbound.attachments:
@@ -157,6 +160,7 @@ class NemoBot:
             is_group=is_group,
             requester=requester,
             sleep=self._sleep,
+            stopping=lambda: self._stopping,
         )
 
     async def submit(
@@ -279,4 +283,6 @@ class NemoBot:
         return work
 
     async def stop(self) -> None:
+        """Stop all work; accepted jobs stay open in the store and :meth:`resume` picks them up."""
+        self._stopping = True
         await self.queues.shutdown()

@@ -211,6 +211,10 @@ class TurnRelay:
         await self._save(JobState.FAILED, message[:500])
 
     async def _finish_cancelled(self) -> None:
+        if self.ctx.stopping():
+            await self.reply.abandon()
+            return
+
         # Shielded: the task is being cancelled, but the user must still hear what happened.
         async def tell() -> None:
             shown = translate_gui(self._visible, self.ctx.lang).text if self._visible else ""

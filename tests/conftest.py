@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+# The simulator, a NemoBot wired to it and a recording chat, for every test folder.
+pytest_plugins = ["tests.harness"]
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 

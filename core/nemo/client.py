@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from core.nemo.auth import TokenSource
+from core.nemo.envelope import unwrap
 from core.nemo.errors import (
     ApiError,
     AuthError,
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 APP_NAME = "nemo_agent"
 DEFAULT_OUTPUT: Mapping[str, str] = {"format": "mp4", "quality": "high"}
+_ERROR_BODY_MAX = 64 * 1024
 
 
 def new_render_id() -> str:
@@ -229,40 +231,52 @@ class NemoClient:
 
         Returns the byte count. ``max_bytes`` stops early (returns -1) when the file would be larger.
         """
-        attempts: list[tuple[str, bool]] = []
         if output_url:
-            attempts.append((output_url, False))
-        attempts.append((self.transport.url(f"/api/render/proxy/{quote(render_id)}/download"), True))
-        failure: Exception | None = None
-        for url, authenticated in attempts:
             try:
-                return await self._download(url, authenticated, destination, max_bytes)
+                return await self._download(output_url, None, destination, max_bytes)
             except (BackendUnavailable, ApiError) as exc:
-                log.info("render download from %s failed: %s", "proxy" if authenticated else "CDN", exc)
-                failure = exc
-        assert failure is not None
-        raise failure
+                log.info("render download from the CDN failed, trying the proxy: %s", exc)
+        proxy_url = self.transport.url(f"/api/render/proxy/{quote(render_id)}/download")
+        # The proxy needs the token: a 1001 renews it and a 429 waits, like any other call.
+        return await self._with_retries(
+            lambda token: self._download(proxy_url, token, destination, max_bytes)
+        )
 
-    async def _download(self, url: str, authenticated: bool, destination: Path, max_bytes: int | None) -> int:
-        token = await self.tokens.get() if authenticated else None
-        headers = self.transport.headers(token) if authenticated else {}
+    async def _download(self, url: str, token: str | None, destination: Path, max_bytes: int | None) -> int:
+        headers = self.transport.headers(token) if token is not None else {}
         written = 0
-        with translating_transport_errors("render download"):
-            async with self.transport.http.stream(
-                "GET", url, headers=headers, timeout=httpx.Timeout(60.0)
-            ) as response:
-                if response.status_code != 200:
-                    raise ApiError(response.status_code, "download failed", http_status=response.status_code)
-                length = response.headers.get("content-length")
-                if max_bytes is not None and length and length.isdigit() and int(length) > max_bytes:
-                    return -1
-                # Chunks are small and land in the page cache; a thread hop per chunk would cost more.
-                with destination.open("wb") as handle:
-                    async for chunk in response.aiter_bytes():
-                        written += len(chunk)
-                        if max_bytes is not None and written > max_bytes:
-                            break
-                        handle.write(chunk)
+        opened = False
+        try:
+            with translating_transport_errors("render download"):
+                async with self.transport.http.stream(
+                    "GET", url, headers=headers, timeout=httpx.Timeout(60.0)
+                ) as response:
+                    content_type = response.headers.get("content-type", "")
+                    if response.status_code != 200 or "json" in content_type:
+                        # An error answer (possibly HTTP 200 + `code`, e.g. 1001) is never saved as
+                        # the video: read a bounded prefix and raise what it carries.
+                        body = b""
+                        async for chunk in response.aiter_bytes():
+                            body += chunk
+                            if len(body) > _ERROR_BODY_MAX:
+                                break
+                        unwrap(response.status_code, body)
+                        raise BackendUnavailable(f"render download answered {content_type}, not a file")
+                    length = response.headers.get("content-length")
+                    if max_bytes is not None and length and length.isdigit() and int(length) > max_bytes:
+                        return -1
+                    # Chunks are small and land in the page cache; a thread hop per chunk would cost more.
+                    opened = True
+                    with destination.open("wb") as handle:
+                        async for chunk in response.aiter_bytes():
+                            written += len(chunk)
+                            if max_bytes is not None and written > max_bytes:
+                                break
+                            handle.write(chunk)
+        except BaseException:
+            if opened:  # never leave a truncated file behind
+                await asyncio.to_thread(destination.unlink, missing_ok=True)
+            raise
         if max_bytes is not None and written > max_bytes:
             await asyncio.to_thread(destination.unlink, missing_ok=True)
             return -1

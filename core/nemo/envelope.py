@@ -78,7 +78,9 @@ def unwrap(status: int, body: bytes) -> Any:
         if isinstance(payload.get("success"), bool):
             if not payload["success"]:
                 message = _message_of(payload)
-                if status in _STATUS_CODES or status >= 500:
+                # 400 here is the render proxy refusing the request (e.g. an empty draft), not the
+                # anonymous-token call's missing X-Client-Id.
+                if status in _STATUS_CODES - {400} or status >= 500:
                     raise _status_error(status, message)
                 raise RenderRejected(status, message or "request rejected", http_status=status)
             if status >= 400:

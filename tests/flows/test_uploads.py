@@ -1,0 +1,104 @@
+"""Uploads through the core: checks before transfer, one reply per message, captions as instructions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from core.chat import Attachment, PlatformLimits
+from simulator import Endpoint, SimulatorConfig
+from tests.flows.conftest import Harness
+
+
+def _bytes(size: int) -> Callable[[], AsyncIterator[bytes]]:
+    async def chunks() -> AsyncIterator[bytes]:
+        remaining = size
+        while remaining:
+            step = min(remaining, 64 * 1024)
+            remaining -= step
+            yield b"\0" * step
+
+    return chunks
+
+
+def clip(name: str = "beach.mp4", size: int = 200_000, mime: str | None = "video/mp4") -> Attachment:
+    return Attachment(name, mime, size, open=_bytes(size), kind="video")
+
+
+async def test_several_attachments_become_one_reply_listing_them(harness: Harness) -> None:
+    """Two files in one message: one multipart upload, one reply naming both with their details."""
+    texts = await harness.say(attachments=(clip("a.mp4"), clip("song.mp3", mime="audio/mpeg")))
+    assert len(texts) == 1
+    assert "a.mp4" in texts[0]
+    assert "song.mp3" in texts[0]
+    assert harness.sim.stats.uploaded_files == 2
+    assert harness.sim.stats.requests[Endpoint.UPLOAD] == 1
+
+
+async def test_a_caption_is_sent_as_the_instruction_after_the_upload(harness: Harness) -> None:
+    """The caption runs as a turn once the files are in."""
+    await harness.say("put it on the timeline with music", attachments=(clip(),))
+    assert harness.sim.stats.uploaded_files == 1
+    assert harness.sim.stats.turns_started == 1
+
+
+@pytest.mark.parametrize(
+    ("attachment", "expected"),
+    [
+        (Attachment("voice.ogg", "audio/ogg", 5000, open=_bytes(5000), kind="voice"), "MP4"),
+        (Attachment("notes.pdf", "application/pdf", 5000, open=_bytes(5000)), "MP4"),
+        (Attachment("clip.mp4", "video/mp4", 0, open=_bytes(0)), "empty"),
+        (Attachment("huge.mp4", "video/mp4", 900_000_000, open=_bytes(1)), "trim"),
+        (Attachment("big.mp4", "video/mp4", 30_000_000, open=None), "link"),
+    ],
+)
+async def test_bad_files_are_refused_before_any_transfer(
+    harness: Harness, attachment: Attachment, expected: str
+) -> None:
+    """Unsupported, empty, over-backend-limit and undownloadable files get a clear message and no upload."""
+    texts = await harness.say(attachments=(attachment,))
+    assert harness.sim.stats.uploaded_files == 0
+    assert len(texts) == 1
+    assert expected.lower() in texts[0].lower()
+
+
+async def test_a_media_link_is_imported_in_url_mode(harness: Harness) -> None:
+    """A message that is just a media URL is an upload by link."""
+    texts = await harness.say("https://example.com/media/dance.mp4")
+    assert harness.sim.stats.requests[Endpoint.UPLOAD] == 1
+    assert harness.sim.stats.turns_started == 0
+    assert "dance.mp4" in texts[-1]
+
+
+async def test_the_upload_word_alone_explains_how_to_upload(harness: Harness) -> None:
+    """ "upload" / "上传" alone is answered with how to send files."""
+    for word in ("upload", "上传"):
+        texts = await harness.say(word)
+        assert texts
+    assert harness.sim.stats.requests[Endpoint.UPLOAD] == 0
+
+
+class TestBackendRefusals:
+    """The backend's own 4001/4002 answers are explained, not shown raw."""
+
+    @pytest.fixture
+    def sim_config(self, tmp_path):
+        return SimulatorConfig.fast(seed=3, data_dir=tmp_path / "sim", upload_max_bytes=100_000)
+
+    async def test_file_too_large_for_the_backend_suggests_trimming(self, harness: Harness) -> None:
+        """4002 → compress or trim."""
+        texts = await harness.say(attachments=(clip(size=300_000),))
+        assert "trim" in texts[-1].lower() or "compress" in texts[-1].lower()
+
+
+@pytest.fixture
+def limits() -> PlatformLimits:
+    return PlatformLimits(max_text=4096, upload_cap=50_000_000, edit_interval_s=0.01, download_cap=20_000_000)
+
+
+async def test_a_file_over_the_platform_download_cap_offers_a_link_instead(harness: Harness) -> None:
+    """Over the platform's download cap (Telegram's 20 MB): refused at once with the link alternative."""
+    texts = await harness.say(attachments=(clip(size=25_000_000),))
+    assert harness.sim.stats.uploaded_files == 0
+    assert "link" in texts[0].lower()
