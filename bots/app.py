@@ -11,7 +11,7 @@ from core.nemo.transport import NemoTransport
 from core.service import NemoBot
 from core.settings import Settings
 from core.skills import SkillProfile
-from storage import open_store
+from storage import FernetTokens, load_or_create_key, open_store
 
 
 def http_client(settings: Settings) -> httpx.AsyncClient:
@@ -27,7 +27,9 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
 @contextlib.asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[NemoBot]:
     """A :class:`NemoBot` with SQLite storage and an HTTP client, closed on exit."""
-    store = await open_store(settings.nemobot_data_dir)
+    configured_key = settings.nemobot_secret_key.get_secret_value() if settings.nemobot_secret_key else None
+    cipher = FernetTokens(load_or_create_key(settings.nemobot_data_dir, configured_key))
+    store = await open_store(settings.nemobot_data_dir, cipher=cipher)
     try:
         async with http_client(settings) as http:
 

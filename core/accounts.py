@@ -87,6 +87,8 @@ class Accounts:
         return ChatAccount(record=record, client=client, profile=profile)
 
     async def _token_source(self, record: ChatRecord, transport: NemoTransport) -> TokenSource:
+        if record.user_token:
+            return StaticToken(record.user_token)
         if self._settings.nemo_token is not None:
             return StaticToken(self._settings.nemo_token.get_secret_value())
         if record.client_id is None:

@@ -66,6 +66,8 @@ class Inbound:
     addressed: bool = True
     message_id: str | None = None
     is_group: bool = False
+    # The platform message itself, where the adapter can delete it (a /token message, say).
+    ref: MessageRef | None = None
 
 
 class Action(enum.StrEnum):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from core.access import today
 from core.chat import Action, ChatKey, Inbound
 from core.explain import explain
 from core.i18n import Lang, parse_lang, t
 from core.intents import Command, command_action, find_media_urls
 from core.nemo.draft import summarize_draft
 from core.nemo.errors import NemoError, SessionNotFound
-from core.ports import Outbound
+from core.ports import MessageDeleter, Outbound, PlatformError
 from core.replies import send_safely
 from core.skills import PROFILES, describe_profiles, find_profile, get_profile
 
@@ -29,6 +31,10 @@ class CommandHandler:
         action = command_action(name)
         if name == "skill":
             await self.skill(chat, out, lang, args)
+        elif name == "token":
+            await self.token(inbound, out, lang, args)
+        elif name == "admin":
+            await self.admin(inbound, out, lang, args)
         elif name == "lang":
             await self.set_language(chat, out, args)
         elif name == "upload":
@@ -52,7 +58,7 @@ class CommandHandler:
         if action is Action.HELP:
             await self.help(chat, out, lang)
         elif action is Action.CREDITS:
-            await self.credits(chat, out, lang)
+            await self.credits(chat, out, lang, user_id=user_id)
         elif action is Action.STATUS:
             await self.status(chat, out, lang)
         elif action is Action.EXPORT:
@@ -67,18 +73,27 @@ class CommandHandler:
         profile = get_profile(record.skill if record and record.skill else self._bot.settings.nemo_skill)
         await send_safely(out, chat, profile.welcome(lang) + "\n\n" + t(lang, "help"))
 
-    async def credits(self, chat: ChatKey, out: Outbound, lang: Lang) -> None:
+    async def credits(self, chat: ChatKey, out: Outbound, lang: Lang, *, user_id: str | None = None) -> None:
+        """The pool balance, plus the user's remaining daily allowance when caps apply."""
         account = await self._bot.accounts.account(chat)
         try:
             balance = await account.client.credits()
         except NemoError as exc:
             await send_safely(out, chat, explain(exc, account, lang))
             return
-        await send_safely(
-            out,
-            chat,
-            t(lang, "credits", available=balance.available, frozen=balance.frozen, total=balance.total),
-        )
+        text = t(lang, "credits", available=balance.available, frozen=balance.frozen, total=balance.total)
+        if user_id is not None:
+            allowance = await self._bot.gate.allowance(chat, user_id, account.record.user_token)
+            if allowance.user_left is not None or allowance.chat_left is not None:
+                text += "\n" + t(
+                    lang,
+                    "allowance",
+                    user_left=_left(allowance.user_left),
+                    user_cap=allowance.user_cap or "∞",
+                    chat_left=_left(allowance.chat_left),
+                    chat_cap=allowance.chat_cap or "∞",
+                )
+        await send_safely(out, chat, text)
 
     async def status(self, chat: ChatKey, out: Outbound, lang: Lang) -> None:
         account = await self._bot.accounts.account(chat)
@@ -129,6 +144,74 @@ class CommandHandler:
             # The running work reports its own cancellation; only the dropped queue needs a word.
             await send_safely(out, chat, t(lang, "cancelled_queue", count=dropped))
 
+    async def token(self, inbound: Inbound, out: Outbound, lang: Lang, args: str) -> None:
+        """``/token nmv_usr_…`` (private chats only) binds the user's own account; ``/token clear`` unbinds.
+
+        The message carrying the token is deleted where the platform allows it, in a group too.
+        """
+        chat = inbound.chat
+        value = args.strip()
+        if inbound.is_group:
+            deleted = await self._delete(inbound, out) if value else True
+            note = t(lang, "token_message_deleted" if deleted else "token_message_kept") if value else ""
+            await send_safely(out, chat, t(lang, "token_group_refused", deleted=note))
+            return
+        if not value:
+            await send_safely(out, chat, t(lang, "token_usage"))
+            return
+        if value.lower() in ("clear", "remove", "delete", "清除"):
+            await self._bot.accounts.update(chat, user_token=None, session_id=None, task_id=None)
+            await send_safely(out, chat, t(lang, "token_cleared"))
+            return
+        deleted = await self._delete(inbound, out)
+        note = t(lang, "token_message_deleted" if deleted else "token_message_kept")
+        if not re.fullmatch(r"nmv_usr_[A-Za-z0-9_\-]{16,200}", value):
+            await send_safely(out, chat, t(lang, "token_invalid") + (" " + note if deleted else ""))
+            return
+        # Sessions belong to an account: the user's own account starts a fresh project.
+        await self._bot.accounts.update(chat, user_token=value, session_id=None, task_id=None)
+        await send_safely(out, chat, t(lang, "token_saved", deleted=note))
+
+    @staticmethod
+    async def _delete(inbound: Inbound, out: Outbound) -> bool:
+        if inbound.ref is None or not isinstance(out, MessageDeleter):
+            return False
+        try:
+            return await out.delete_message(inbound.ref)
+        except PlatformError:
+            return False
+
+    async def admin(self, inbound: Inbound, out: Outbound, lang: Lang, args: str) -> None:
+        """Operator commands: today's usage per chat, and the configured caps."""
+        chat = inbound.chat
+        if not self._bot.gate.is_admin(chat, inbound.sender.user_id):
+            await send_safely(out, chat, t(lang, "admin_only"))
+            return
+        verb = args.split()[0].lower() if args.split() else ""
+        settings = self._bot.settings
+        if verb == "usage":
+            day = today()
+            rows = await self._bot.store.usage_report(day)
+            lines = (
+                "\n".join(f"• {row.chat} · {row.user_id} · {row.kind}: {row.count}" for row in rows[:50])
+                or "—"
+            )
+            await send_safely(out, chat, t(lang, "admin_usage", day=day, lines=lines))
+        elif verb == "caps":
+            await send_safely(
+                out,
+                chat,
+                t(
+                    lang,
+                    "admin_caps",
+                    user_cap=settings.nemobot_turns_per_day or "∞",
+                    chat_cap=settings.nemobot_chat_turns_per_day or "∞",
+                    rate=settings.nemobot_messages_per_minute or "∞",
+                ),
+            )
+        else:
+            await send_safely(out, chat, t(lang, "admin_help"))
+
     async def skill(self, chat: ChatKey, out: Outbound, lang: Lang, query: str) -> None:
         names = ", ".join(PROFILES)
         if not query:
@@ -154,3 +237,7 @@ class CommandHandler:
             return
         await self._bot.accounts.update(chat, language=lang)
         await send_safely(out, chat, t(lang, "lang_switched"))
+
+
+def _left(value: int | None) -> str:
+    return "∞" if value is None else str(max(0, value))

@@ -22,7 +22,7 @@ from core.nemo.draft import is_exportable
 from core.nemo.errors import ApiError, BackendUnavailable, NemoError, RenderRejected
 from core.nemo.models import RenderStatus
 from core.ports import ChatUnavailable, Job, JobState, PlatformError
-from core.replies import StreamingReply, send_safely
+from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,14 @@ class ExportFlow:
             if loop.time() >= deadline:
                 raise RenderFailed(t(self.ctx.lang, "export_stuck"))
             if status.progress is not None:
-                self.card.update(t(self.ctx.lang, "export_progress", percent=status.progress))
+                self.card.update(
+                    t(
+                        self.ctx.lang,
+                        "export_progress",
+                        percent=status.progress,
+                        bar=progress_bar(status.progress),
+                    )
+                )
             await self.ctx.sleep(next(delays))
             try:
                 status = await client.render_status(status.render_id)
@@ -148,7 +155,7 @@ class ExportFlow:
         ctx = self.ctx
         client = ctx.account.client
         await self._save(JobState.DELIVERING)
-        self.card.update(t(ctx.lang, "export_progress", percent=100))
+        self.card.update(t(ctx.lang, "export_progress", percent=100, bar=progress_bar(100)))
         link = status.output_url or client.transport.url(f"/api/render/proxy/{status.render_id}/download")
         web = await self._web_link()
         caption = t(ctx.lang, "export_done_file", link=link) + (f"\n{web}" if web else "")

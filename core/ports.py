@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits
 
@@ -59,6 +59,15 @@ class Outbound(Protocol):
     async def chat_action(self, chat: ChatKey, action: ChatAction) -> None: ...
 
 
+@runtime_checkable
+class MessageDeleter(Protocol):
+    """An optional :class:`Outbound` capability: delete a message (a user's message with a token)."""
+
+    async def delete_message(self, ref: MessageRef) -> bool:
+        """True when the message is gone; False when the platform would not allow it."""
+        ...
+
+
 class JobKind(enum.StrEnum):
     TURN = "turn"
     RENDER = "render"
@@ -91,6 +100,18 @@ class ChatRecord:
     anon_user_id: str | None = None
     session_id: str | None = None
     task_id: str | None = None
+    # A user's own NemoVideo token (/token), used instead of the operator's or an anonymous one.
+    user_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    """One line of the usage table: how often ``user_id`` did ``kind`` in ``chat`` on a day."""
+
+    chat: ChatKey
+    user_id: str
+    kind: str
+    count: int
 
 
 @dataclass(slots=True)
@@ -144,6 +165,10 @@ class Store(Protocol):
         self, chat: ChatKey, day: str, *, user_id: str | None = None, kind: str | None = None
     ) -> int:
         """How many usage events match (``day`` is ``YYYY-MM-DD`` UTC)."""
+        ...
+
+    async def usage_report(self, day: str) -> list[UsageRow]:
+        """Every usage row of ``day``, largest counts first (for operators)."""
         ...
 
     async def prune_processed(self, older_than: datetime) -> int:

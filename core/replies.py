@@ -48,6 +48,12 @@ def split_text(text: str, limit: int, length: Callable[[str], int] = len) -> lis
     return pieces
 
 
+def progress_bar(percent: int, width: int = 10) -> str:
+    """A text progress bar that renders the same on every platform: ``▰▰▰▱▱▱▱▱▱▱``."""
+    filled = max(0, min(width, round(percent * width / 100)))
+    return "▰" * filled + "▱" * (width - filled)
+
+
 class StreamingReply:
     """A reply that grows while the agent speaks, shown by editing as few messages as possible.
 

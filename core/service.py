@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
+from core.access import Gate
 from core.accounts import Accounts
 from core.chat import Action, Attachment, ChatKey, Inbound
 from core.chat_queue import ChatQueues
@@ -55,6 +56,7 @@ class NemoBot:
         self._outbounds: dict[str, Outbound] = {}
         self._usernames: dict[str, str | None] = {}
         self.commands = CommandHandler(self)
+        self.gate = Gate(settings, store)
         self._stopping = False
 
     def attach(self, platform: str, out: Outbound, *, bot_username: str | None = None) -> None:
@@ -80,6 +82,8 @@ class NemoBot:
             log.error("no outbound port attached for %s", inbound.chat.platform)
             return
         lang = await self.language(inbound.chat, inbound.text, inbound.sender.locale)
+        if not await self._admitted(inbound.chat, inbound.sender.user_id, out, lang):
+            return
         try:
             await self._dispatch(inbound, out, lang)
         except Exception:  # broad on purpose: the one broad catch per entry point: logged, user told
@@ -92,11 +96,26 @@ class NemoBot:
         if out is None:
             return
         lang = await self.language(chat, "", None)
+        if not await self._admitted(chat, user_id, out, lang):
+            return
         try:
             await self.commands.run_action(chat, out, lang, action, user_id=user_id, is_group=is_group)
         except Exception:  # broad on purpose: entry point: logged, user told
             log.exception("button %s in %s failed", action, chat)
             await send_safely(out, chat, t(lang, "error_generic"))
+
+    async def _admitted(self, chat: ChatKey, user_id: str, out: Outbound, lang: Lang) -> bool:
+        """Access list and per-user rate: refused users hear one polite message, then quiet."""
+        if not self.gate.allowed(chat, user_id):
+            if self.gate.should_explain_refusal(chat, user_id):
+                await send_safely(out, chat, t(lang, "not_allowed"))
+            return False
+        within, warn = self.gate.rate(chat, user_id)
+        if not within:
+            if warn:
+                await send_safely(out, chat, t(lang, "slow_down"))
+            return False
+        return True
 
     async def wait_idle(self, chat: ChatKey) -> None:
         """Wait until the chat has no work running or queued (the console waits line by line)."""
@@ -132,7 +151,7 @@ class NemoBot:
         elif routed.intent is Intent.EXPORT:
             await self.enqueue_export(inbound.chat, out, lang, inbound.sender.user_id, inbound.is_group)
         elif routed.intent is Intent.CREDITS:
-            await self.commands.credits(chat, out, lang)
+            await self.commands.credits(chat, out, lang, user_id=inbound.sender.user_id)
         elif routed.intent is Intent.STATUS:
             await self.commands.status(chat, out, lang)
         elif routed.intent is Intent.UPLOAD:
@@ -169,6 +188,21 @@ class NemoBot:
         ahead = self.queues.submit(chat, work, label=label)
         if ahead:
             await send_safely(out, chat, t(lang, "queued", ahead=ahead))
+
+    async def _turn_allowed(self, chat: ChatKey, user_id: str, out: Outbound, lang: Lang) -> bool:
+        """Daily caps on a shared operator token; counts the turn when it is allowed."""
+        record = await self.store.get_chat(chat)
+        allowance = await self.gate.allowance(chat, user_id, record.user_token if record else None)
+        if allowance.exhausted:
+            cap = (
+                allowance.user_cap
+                if allowance.user_left is not None and allowance.user_left <= 0
+                else allowance.chat_cap
+            )
+            await send_safely(out, chat, t(lang, "daily_limit", cap=cap))
+            return False
+        await self.gate.record_turn(chat, user_id)
+        return True
 
     def _new_job(
         self, chat: ChatKey, kind: JobKind, *, payload: str = "", requester: str | None = None
@@ -217,7 +251,12 @@ class NemoBot:
                 inbound.chat, out, lang, is_group=inbound.is_group, requester=inbound.sender.user_id
             )
             received = await upload_attachments(ctx, attachments)
-            if received and caption and parse_command(caption) is None:
+            if (
+                received
+                and caption
+                and parse_command(caption) is None
+                and await self._turn_allowed(inbound.chat, inbound.sender.user_id, out, lang)
+            ):
                 # The caption is the instruction for what was just uploaded.
                 job = self._new_job(
                     inbound.chat, JobKind.TURN, payload=caption, requester=inbound.sender.user_id

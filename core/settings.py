@@ -6,6 +6,8 @@ on: add new ones, never rename. A bad value is a start-up error that names the v
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -57,6 +59,18 @@ class Settings(BaseSettings):
     # The backend's upload limit is undocumented; 500 MB is the figure one source gives.
     nemobot_max_upload_mb: Annotated[int, Field(ge=1)] = 500
 
+    # Access and credit protection. IDs are platform-qualified: telegram:12345 (a user or a chat),
+    # discord:678 … Empty NEMOBOT_ALLOWED means open to everyone.
+    nemobot_allowed: str = ""
+    nemobot_admins: str = ""
+    # With a shared operator NEMO_TOKEN: chat turns per user and per chat per UTC day (0 = no cap),
+    # and messages per user per minute.
+    nemobot_turns_per_day: Annotated[int, Field(ge=0)] = 50
+    nemobot_chat_turns_per_day: Annotated[int, Field(ge=0)] = 200
+    nemobot_messages_per_minute: Annotated[int, Field(ge=0)] = 20
+    # Key for tokens at rest (Fernet, urlsafe base64 of 32 bytes); generated into the data dir if unset.
+    nemobot_secret_key: SecretStr | None = None
+
     # nemobot itself
     nemobot_data_dir: Path = Path("./data")
     nemobot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -76,10 +90,40 @@ class Settings(BaseSettings):
             return None
         return SecretStr(value.get_secret_value().strip())
 
+    @field_validator("nemobot_allowed", "nemobot_admins")
+    @classmethod
+    def _qualified_ids(cls, value: str) -> str:
+        for item in parse_ids(value):
+            platform, _, ident = item.partition(":")
+            if not platform or not ident:
+                raise ValueError(f"{item!r} is not platform-qualified (e.g. telegram:12345)")
+        return value
+
+    @field_validator("nemobot_secret_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(value.get_secret_value().strip().encode())
+        except (ValueError, binascii.Error):
+            raw = b""
+        if len(raw) != 32:
+            # The message must not echo the value: it is a secret.
+            raise ValueError(
+                "must be 32 url-safe base64-encoded bytes (generate one with Fernet.generate_key())"
+            )
+        return SecretStr(value.get_secret_value().strip())
+
     @field_validator("nemobot_log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+
+def parse_ids(value: str) -> frozenset[str]:
+    """``"telegram:1, discord:2"`` → ``{"telegram:1", "discord:2"}`` (blank items ignored)."""
+    return frozenset(item.strip() for item in value.replace(";", ",").split(",") if item.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

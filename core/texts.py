@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
+from core.texts_access import ACCESS_TEXTS
+
+_GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     # /help and /start: what to send and every command.
     "help": {
         "en": (
@@ -25,6 +27,7 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
             "/skill – switch mode, e.g. /skill music\n"
             "/lang – language: /lang en or /lang zh\n"
             "/cancel – stop waiting for the current reply\n"
+            "/token – use your own NemoVideo account (private chat)\n"
             "/help – this message"
         ),
         "zh": (
@@ -38,6 +41,7 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
             "/skill – 切换模式，例如 /skill music\n"
             "/lang – 切换语言：/lang en 或 /lang zh\n"
             "/cancel – 停止等待当前回复\n"
+            "/token – 使用你自己的 NemoVideo 账户（私聊）\n"
             "/help – 显示本帮助"
         ),
     },
@@ -153,7 +157,10 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
         "zh": "上传“{name}”失败，请稍后重试。",
     },
     # Upload progress; {percent} without the % sign.
-    "upload_progress": {"en": "📤 Uploading {name}… {percent}%", "zh": "📤 正在上传 {name}… {percent}%"},
+    "upload_progress": {
+        "en": "📤 Uploading {name}… {bar} {percent}%",
+        "zh": "📤 正在上传 {name}… {bar} {percent}%",
+    },
     # Links being imported by URL; {count} links.
     "upload_importing_links": {
         "en": "📥 Importing {count} link(s)…",
@@ -193,8 +200,8 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # Render submitted.
     "export_started": {"en": "🎞 Exporting your video…", "zh": "🎞 正在导出视频…"},
-    # Render progress; {percent} without the % sign.
-    "export_progress": {"en": "🎞 Exporting… {percent}%", "zh": "🎞 正在导出… {percent}%"},
+    # Render progress; {percent} without the % sign, {bar} a text progress bar.
+    "export_progress": {"en": "🎞 Exporting… {bar} {percent}%", "zh": "🎞 正在导出… {bar} {percent}%"},
     # Done, file not attached (text message); {link} = MP4 URL.
     "export_done": {"en": "✅ Your video is ready: {link}", "zh": "✅ 视频已导出：{link}"},
     # Caption of the attached MP4.
@@ -353,3 +360,5 @@ CATALOG: Final[Mapping[str, Mapping[str, str]]] = {
     "btn_cancel": {"en": "Cancel", "zh": "取消"},
     "btn_help": {"en": "Help", "zh": "帮助"},
 }
+
+CATALOG: Final[Mapping[str, Mapping[str, str]]] = {**_GENERAL, **ACCESS_TEXTS}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -16,7 +16,7 @@ from core.i18n import t
 from core.nemo.errors import NemoError, SessionNotFound
 from core.nemo.models import UploadedFile, UploadResult
 from core.nemo.multipart import UploadSource
-from core.replies import StreamingReply, send_safely
+from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,10 @@ async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]
         # Cheap on every chunk: the reply coalesces, and we only compute a percent twice a second.
         if total and loop.time() - last[0] >= 0.5:
             last[0] = loop.time()
-            progress.update(t(ctx.lang, "upload_progress", name=names, percent=min(99, sent * 100 // total)))
+            percent = min(99, sent * 100 // total)
+            progress.update(
+                t(ctx.lang, "upload_progress", name=names, percent=percent, bar=progress_bar(percent))
+            )
 
     try:
         result = await _upload_once(ctx, sources, report)
@@ -166,9 +169,10 @@ async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]
     return True
 
 
-async def _upload_once(ctx: ChatContext, sources: list[UploadSource], report: object) -> UploadResult:
+async def _upload_once(
+    ctx: ChatContext, sources: list[UploadSource], callback: Callable[[int], None]
+) -> UploadResult:
     client = ctx.account.client
-    callback = report if callable(report) else None
     try:
         return await client.upload_files(await ctx.session_id(), sources, progress=callback)
     except SessionNotFound:

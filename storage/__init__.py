@@ -10,18 +10,20 @@ from pathlib import Path
 from storage.memory import MemoryStore
 from storage.migrations import SCHEMA_VERSION, SchemaTooNewError
 from storage.sqlite import SqliteStore
-from storage.tokens import PlainTokens, TokenCipher
+from storage.tokens import FernetTokens, PlainTokens, TokenCipher, load_or_create_key
 from storage.values import StoreClosedError
 
 __all__ = [
     "DB_FILENAME",
     "SCHEMA_VERSION",
+    "FernetTokens",
     "MemoryStore",
     "PlainTokens",
     "SchemaTooNewError",
     "SqliteStore",
     "StoreClosedError",
     "TokenCipher",
+    "load_or_create_key",
     "open_store",
 ]
 

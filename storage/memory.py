@@ -8,9 +8,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from core.chat import ChatKey
-from core.ports import ChatRecord, Job
+from core.ports import ChatRecord, Job, UsageRow
 from storage.values import (
     StoreClosedError,
+    chat_key,
     check_day,
     key_columns,
     normalized_chat,
@@ -100,6 +101,16 @@ class MemoryStore:
     async def add_usage(self, chat: ChatKey, user_id: str, kind: str, day: str) -> None:
         self._check_open()
         self._usage[(key_columns(chat), check_day(day), user_id, kind)] += 1
+
+    async def usage_report(self, day: str) -> list[UsageRow]:
+        self._check_open()
+        day = check_day(day)
+        rows = [
+            UsageRow(chat_key(*key), user, kind, count)
+            for (key, d, user, kind), count in self._usage.items()
+            if d == day
+        ]
+        return sorted(rows, key=lambda r: (-r.count, r.chat.platform, r.chat.chat_id, r.user_id, r.kind))
 
     async def usage(
         self, chat: ChatKey, day: str, *, user_id: str | None = None, kind: str | None = None

@@ -85,7 +85,10 @@ _V1: Migration = (
     """,
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+# v2: a user's own NemoVideo token per chat (/token), encrypted like the other token column.
+_V2: Migration = ("ALTER TABLE chats ADD COLUMN user_token TEXT",)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import aiosqlite
 
 from core.chat import ChatKey
-from core.ports import ChatRecord, Job, JobKind, JobState
+from core.ports import ChatRecord, Job, JobKind, JobState, UsageRow
 from storage import files
 from storage.migrations import migrate
 from storage.tokens import PlainTokens, TokenCipher
@@ -34,17 +34,17 @@ BUSY_TIMEOUT_MS = 5000
 _SAVE_CHAT = """
     INSERT INTO chats (
         platform, chat_id, thread_id, language, skill, client_id, token, token_expires_at,
-        anon_user_id, session_id, task_id, updated_at
-    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        anon_user_id, session_id, task_id, user_token, updated_at
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (platform, chat_id, thread_id) DO UPDATE SET
         language = excluded.language, skill = excluded.skill, client_id = excluded.client_id,
         token = excluded.token, token_expires_at = excluded.token_expires_at,
         anon_user_id = excluded.anon_user_id, session_id = excluded.session_id,
-        task_id = excluded.task_id, updated_at = excluded.updated_at
+        task_id = excluded.task_id, user_token = excluded.user_token, updated_at = excluded.updated_at
 """
 _GET_CHAT = """
     SELECT platform, chat_id, thread_id, language, skill, client_id, token, token_expires_at,
-        anon_user_id, session_id, task_id
+        anon_user_id, session_id, task_id, user_token
     FROM chats WHERE platform = ? AND chat_id = ? AND thread_id = ?
 """
 _CLAIM = """
@@ -87,6 +87,10 @@ _USAGE = """
     SELECT COALESCE(SUM(count), 0) FROM usage
     WHERE platform = ? AND chat_id = ? AND thread_id = ? AND day = ?
         AND (? IS NULL OR user_id = ?) AND (? IS NULL OR kind = ?)
+"""
+_USAGE_REPORT = """
+    SELECT platform, chat_id, thread_id, user_id, kind, count FROM usage
+    WHERE day = ? ORDER BY count DESC, platform, chat_id, user_id, kind
 """
 
 
@@ -168,7 +172,7 @@ class SqliteStore:
         if not rows:
             return None
         row = rows[0]
-        token = row["token"]
+        token, user_token = row["token"], row["user_token"]
         return ChatRecord(
             chat=chat_key(row["platform"], row["chat_id"], row["thread_id"]),
             language=row["language"],
@@ -179,10 +183,12 @@ class SqliteStore:
             anon_user_id=row["anon_user_id"],
             session_id=row["session_id"],
             task_id=row["task_id"],
+            user_token=None if user_token is None else self._cipher.decrypt(user_token),
         )
 
     async def save_chat(self, record: ChatRecord) -> None:
         token = None if record.token is None else self._cipher.encrypt(record.token)
+        user_token = None if record.user_token is None else self._cipher.encrypt(record.user_token)
         await self._write(
             _SAVE_CHAT,
             (
@@ -195,6 +201,7 @@ class SqliteStore:
                 record.anon_user_id,
                 record.session_id,
                 record.task_id,
+                user_token,
                 encode_time(self._clock()),
             ),
         )
@@ -250,6 +257,15 @@ class SqliteStore:
     ) -> int:
         rows = await self._read(_USAGE, (*key_columns(chat), check_day(day), user_id, user_id, kind, kind))
         return int(rows[0][0])
+
+    async def usage_report(self, day: str) -> list[UsageRow]:
+        rows = await self._read(_USAGE_REPORT, (check_day(day),))
+        return [
+            UsageRow(
+                chat_key(r["platform"], r["chat_id"], r["thread_id"]), r["user_id"], r["kind"], r["count"]
+            )
+            for r in rows
+        ]
 
 
 def _job(row: sqlite3.Row) -> Job:
