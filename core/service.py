@@ -222,6 +222,8 @@ class NemoBot:
     async def enqueue_turn(
         self, inbound: Inbound, out: Outbound, lang: Lang, text: str, *, urls: tuple[str, ...] = ()
     ) -> None:
+        if not await self._turn_allowed(inbound.chat, inbound.sender.user_id, out, lang):
+            return
         job = self._new_job(inbound.chat, JobKind.TURN, payload=text, requester=inbound.sender.user_id)
         await self.store.save_job(job)
 
