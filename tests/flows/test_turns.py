@@ -203,3 +203,22 @@ async def test_messages_not_addressed_to_the_bot_get_no_reply(harness: Harness) 
     texts = await harness.say("lunch anyone?", addressed=False, is_group=True)
     assert texts == []
     assert harness.sim.stats.turns_started == 0
+
+
+class TestLongQuietTurns:
+    @pytest.fixture
+    def settings_changes(self) -> dict[str, Any]:
+        return {"nemobot_still_working_s": 0.2}
+
+    async def test_quiet_stretches_update_one_still_working_notice_instead_of_spamming(
+        self, harness: Harness
+    ) -> None:
+        """Heartbeats for a while: one message carries the notice, edited in place, then the answer."""
+        harness.sim.force_next_turn(
+            Scenario.CHAT, faults=[Fault(kind=FaultKind.SSE_HEARTBEATS_ONLY, seconds=1.0)]
+        )
+        texts = await harness.say("hello")
+        assert len(texts) == 1
+        reply = harness.out.messages[-1]
+        assert any("Still working" in version for version in reply.history)
+        assert "Still working" not in reply.text
