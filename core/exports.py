@@ -80,6 +80,10 @@ class ExportFlow:
             raise
         except RenderFailed as exc:
             await self._fail(t(ctx.lang, "export_failed", reason=str(exc) or "-"))
+        except ChatUnavailable as exc:
+            # Nobody to deliver to (blocked, kicked): close the job rather than retry forever.
+            log.info("export in %s cannot be delivered: %s", ctx.chat, exc)
+            await self._save(JobState.FAILED, detail="chat unavailable")
         except NemoError as exc:
             await self._fail(explain(exc, ctx.account, ctx.lang))
 

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from core.chat import Action, ChatKey, MessageRef, PlatformLimits
-from core.ports import ChatUnavailable, MessageGone, Outbound, PlatformRateLimited
+from core.ports import ChatUnavailable, MessageGone, Outbound, PlatformError, PlatformRateLimited
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ class StreamingReply:
         self._lock = asyncio.Lock()
         self._rendering = False
         self._closing = False
+        self.unavailable = False
         self.edits = 0
 
     @property
@@ -92,7 +93,7 @@ class StreamingReply:
 
     def update(self, text: str) -> None:
         """Show ``text`` (the whole reply so far) soon; cheap to call on every token."""
-        if not text.strip():
+        if not text.strip() or self.unavailable:
             return
         self._pending = text
         if self._flusher is None or self._flusher.done():
@@ -111,10 +112,16 @@ class StreamingReply:
                 # Keep the newest text and try again once the platform allows it.
                 self._keep_pending(text)
                 self._last_edit = self._clock() + exc.retry_after
+            except ChatUnavailable as exc:
+                self.unavailable = True
+                log.info("stopped updating a reply in %s: %s", self._chat, exc)
+            except PlatformError as exc:
+                # An interim update is not worth failing for; the next one (or the final) carries it.
+                log.info("an interim reply update in %s failed: %s", self._chat, exc)
             finally:
                 self._rendering = False
         # update() may have set new text while we were sending.
-        if self._pending_text() is not None and not self._closing:
+        if self._pending_text() is not None and not self._closing and not self.unavailable:
             self._flusher = asyncio.create_task(self._flush_soon(), name=f"reply-flush:{self._chat}")
 
     async def abandon(self) -> None:
@@ -132,8 +139,12 @@ class StreamingReply:
         if self._pending is None:
             self._pending = text
 
-    async def finish(self, text: str, *, buttons: Sequence[Action] = ()) -> None:
-        """Deliver the final text (formatted as final), waiting out the edit budget if needed."""
+    async def finish(self, text: str, *, buttons: Sequence[Action] = ()) -> bool:
+        """Deliver the final text (formatted as final), waiting out the edit budget if needed.
+
+        Returns False when it could not be delivered (the chat is gone, or the platform kept
+        refusing); that is logged, never raised, so the work behind the reply still completes.
+        """
         self._closing = True
         self._pending = None
         flusher = self._flusher
@@ -147,15 +158,24 @@ class StreamingReply:
                 with contextlib.suppress(asyncio.CancelledError):
                     await flusher
         for _attempt in range(5):
+            if self.unavailable:
+                return False
             delay = self._last_edit + self._interval - self._clock()
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
                 await self._render(text, final=True, buttons=buttons)
-                return
+                return True
             except PlatformRateLimited as exc:
                 self._last_edit = self._clock() + exc.retry_after
-        log.warning("gave up delivering a final reply in %s after repeated rate limits", self._chat)
+            except ChatUnavailable as exc:
+                self.unavailable = True
+                log.info("cannot deliver a reply in %s: %s", self._chat, exc)
+            except PlatformError as exc:
+                log.warning("delivering a reply in %s failed: %s", self._chat, exc)
+                self._last_edit = self._clock() + 1.0
+        log.warning("gave up delivering a final reply in %s", self._chat)
+        return False
 
     async def _render(self, text: str, *, final: bool, buttons: Sequence[Action]) -> None:
         async with self._lock:
