@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 from typing import Any
 
 import pytest
+
+from core.redact import redact
+from tests.fakes import SECRET
 
 # The simulator, a NemoBot wired to it and a recording chat, for every test folder.
 pytest_plugins = ["tests.harness"]
@@ -50,3 +54,44 @@ def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(("NEMO_", "NEMOBOT_", "TELEGRAM_", "DISCORD_")) or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name, raising=False)
+
+
+# Secret scan: every log line our own packages emit during the whole run is checked for a live
+# NemoVideo token, a bot token or a Telegram file URL. Third-party loggers (httpx logs request URLs,
+# which for Telegram contain the bot token) are silenced and redacted by core.redact in production;
+# tests/core/test_redact.py covers that path.
+
+
+class _SecretScan(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines = 0
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines += 1
+        text = record.getMessage()
+        if record.exc_info:
+            text += logging.Formatter().formatException(record.exc_info)
+        if SECRET.search(text):
+            self.leaks.append(f"{record.name}: {text[:300]}")
+
+
+SECRET_SCAN = _SecretScan()
+for _name in ("core", "bots", "storage", "simulator"):
+    logging.getLogger(_name).addHandler(SECRET_SCAN)
+    logging.getLogger(_name).setLevel(logging.DEBUG)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(
+        f"secret scan: {SECRET_SCAN.lines} log lines from nemobot's packages, "
+        f"{len(SECRET_SCAN.leaks)} with a secret"
+    )
+    for leak in SECRET_SCAN.leaks[:20]:
+        terminalreporter.write_line(f"  LEAK {redact(leak)}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if SECRET_SCAN.leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

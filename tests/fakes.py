@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits
+
+# What must never reach a chat or a log: a live NemoVideo token, a bot token, a Telegram file URL.
+# (Claim tokens, clm_…, are meant for the user: they open the web editor and carry no API access.)
+SECRET = re.compile(
+    r"nmv_usr_(?!<redacted>)[A-Za-z0-9_\-]{8,}"
+    r"|\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"
+    r"|/file/bot\d+:"
+)
 
 
 @dataclass
@@ -48,6 +57,7 @@ class RecordingOutbound:
     ) -> MessageRef:
         assert self._limits.text_length(text) <= self._limits.max_text, "message over the platform limit"
         assert text.strip(), "empty message sent"
+        assert not SECRET.search(text), "a secret reached the chat"
         ref = MessageRef(chat, str(next(self._ids)))
         self.messages.append(Sent(ref, text, tuple(buttons), final, history=[text]))
         await self._notify()
@@ -57,6 +67,7 @@ class RecordingOutbound:
         self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
     ) -> None:
         assert self._limits.text_length(text) <= self._limits.max_text, "edit over the platform limit"
+        assert not SECRET.search(text), "a secret reached the chat"
         message = next(m for m in self.messages if m.ref == ref)
         message.text, message.buttons, message.final = text, tuple(buttons), final
         message.history.append(text)
