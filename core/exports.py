@@ -21,7 +21,7 @@ from core.nemo.client import new_render_id, poll_delays
 from core.nemo.draft import is_exportable
 from core.nemo.errors import ApiError, BackendUnavailable, NemoError, RenderRejected
 from core.nemo.models import RenderStatus
-from core.ports import ChatUnavailable, Job, JobState, PlatformError
+from core.ports import ChatUnavailable, Job, JobState, PlatformError, UploadCapByChat
 from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,11 @@ class ExportFlow:
         link = status.output_url or client.transport.url(f"/api/render/proxy/{status.render_id}/download")
         web = await self._web_link()
         caption = t(ctx.lang, "export_done_file", link=link) + (f"\n{web}" if web else "")
-        cap = ctx.out.limits.upload_cap
+        cap = (
+            ctx.out.upload_cap_for(ctx.chat)
+            if isinstance(ctx.out, UploadCapByChat)
+            else ctx.out.limits.upload_cap
+        )
         sent = False
         with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
             path = Path(folder) / f"{status.render_id}.mp4"

@@ -68,6 +68,14 @@ class MessageDeleter(Protocol):
         ...
 
 
+@runtime_checkable
+class UploadCapByChat(Protocol):
+    """An optional :class:`Outbound` capability: the upload cap of one chat, where it varies
+    (a Discord server's boost level); otherwise ``limits.upload_cap`` applies everywhere."""
+
+    def upload_cap_for(self, chat: ChatKey) -> int: ...
+
+
 class JobKind(enum.StrEnum):
     TURN = "turn"
     RENDER = "render"

@@ -18,6 +18,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"\b[MNO][A-Za-z0-9_-]{22,30}\.[A-Za-z0-9_-]{5,8}\.[A-Za-z0-9_-]{25,45}\b"),
         "<redacted-discord-token>",
     ),
+    # Discord interaction and webhook tokens travel in URL paths (discord.py logs them at DEBUG).
+    (re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.\-]{20,}"), r"\1<redacted>"),
     # Bearer headers of any kind.
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1<redacted>"),
 )

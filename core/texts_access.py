@@ -63,6 +63,11 @@ ACCESS_TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "Never share a token in a group. Send /token to me in a private chat instead. {deleted}",
         "zh": "请勿在群组中分享令牌。请在与我的私聊中发送 /token。{deleted}",
     },
+    # The chat platform would not hand over an attachment (expired link, download refused); {name}.
+    "upload_fetch_failed": {
+        "en": "I couldn't fetch {name} from the chat. Please send it again (or send a link to it).",
+        "zh": "无法从聊天中获取 {name}，请重新发送（或发送它的链接）。",
+    },
     # An admin command from someone who is not in NEMOBOT_ADMINS.
     "admin_only": {"en": "That command is for the bot's operators.", "zh": "该命令仅限机器人管理员使用。"},
     # /admin usage; {day} and {lines} (one line per chat/user/kind).

@@ -16,6 +16,7 @@ from core.i18n import t
 from core.nemo.errors import NemoError, SessionNotFound
 from core.nemo.models import UploadedFile, UploadResult
 from core.nemo.multipart import UploadSource
+from core.ports import PlatformError
 from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,11 @@ async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]
         result = await _upload_once(ctx, sources, report)
     except NemoError as exc:
         await progress.finish(explain(exc, ctx.account, ctx.lang, filename=names))
+        return False
+    except PlatformError as exc:
+        # The platform would not hand over the file (expired attachment URL, download refused).
+        log.info("fetching an attachment from the platform failed: %s", exc)
+        await progress.finish(t(ctx.lang, "upload_fetch_failed", name=names))
         return False
     received = "\n".join(describe_file(item) for item in result.files) or names
     await progress.finish(t(ctx.lang, "upload_received", files=received), buttons=(Action.STATUS,))

@@ -28,6 +28,7 @@ EXPECTED_PLACEHOLDERS: dict[str, set[str]] = {
     "admin_usage": {"day", "lines"},
     "admin_caps": {"user_cap", "chat_cap", "rate"},
     "admin_help": set(),
+    "upload_fetch_failed": {"name"},
     "help": set(),
     "queued": {"ahead"},
     "working": set(),

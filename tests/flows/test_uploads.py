@@ -102,3 +102,15 @@ async def test_a_file_over_the_platform_download_cap_offers_a_link_instead(harne
     texts = await harness.say(attachments=(clip(size=25_000_000),))
     assert harness.sim.stats.uploaded_files == 0
     assert "link" in texts[0].lower()
+
+
+async def test_an_attachment_the_platform_will_not_hand_over_gets_a_clear_message(harness: Harness) -> None:
+    """A download refused by the platform mid-upload ends with 'send it again', not silence."""
+    from core.ports import PlatformError
+
+    async def refused() -> AsyncIterator[bytes]:
+        raise PlatformError("attachment URL expired")
+        yield b""  # pragma: no cover - makes this an async generator
+
+    texts = await harness.say(attachments=(Attachment("clip.mp4", "video/mp4", 1000, open=refused),))
+    assert "send it again" in texts[-1]

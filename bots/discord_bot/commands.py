@@ -1,0 +1,97 @@
+"""The slash commands: one ``/video`` group, so the bot's eleven commands never collide with another
+bot's ``/help`` or ``/status`` in a shared server and count as a single top-level command.
+
+The callbacks only hand over to :class:`CommandHandlers` (implemented by
+:class:`~bots.discord_bot.interactions.InteractionRouter`); every rule lives in the core.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import discord
+from discord import app_commands
+
+from bots.discord_bot.formatting import GROUP
+from core.chat import Action
+from core.service import MAX_PROMPT_CHARS
+from core.skills import PROFILES
+
+_LANGUAGES = [app_commands.Choice(name="English", value="en"), app_commands.Choice(name="中文", value="zh")]
+_SKILLS = [app_commands.Choice(name=name, value=name) for name in PROFILES]
+
+
+class CommandHandlers(Protocol):
+    """What the commands call; each method acknowledges the interaction first."""
+
+    async def ask(
+        self, interaction: discord.Interaction, prompt: str, attachment: discord.Attachment | None
+    ) -> None: ...
+
+    async def upload(
+        self, interaction: discord.Interaction, attachment: discord.Attachment | None, url: str | None
+    ) -> None: ...
+
+    async def action(self, interaction: discord.Interaction, action: Action) -> None: ...
+
+    async def command(self, interaction: discord.Interaction, text: str) -> None:
+        """A typed command for the core, e.g. ``/skill music``."""
+        ...
+
+
+def build_group(handlers: CommandHandlers) -> app_commands.Group:
+    """The ``/video`` command group, wired to ``handlers``."""
+    group = app_commands.Group(name=GROUP, description="Edit videos with NemoVideo by chatting")
+
+    @group.command(name="ask", description="Ask NemoVideo, or describe the video you want")
+    @app_commands.describe(prompt="What you want", attachment="A video, image or audio file to use")
+    async def ask(
+        interaction: discord.Interaction,
+        prompt: app_commands.Range[str, 1, MAX_PROMPT_CHARS],
+        attachment: discord.Attachment | None = None,
+    ) -> None:
+        await handlers.ask(interaction, prompt, attachment)
+
+    @group.command(name="edit", description="Describe an edit to the current project")
+    @app_commands.describe(prompt="The edit, e.g. 'cut the first 5 seconds'", attachment="Media to use")
+    async def edit(
+        interaction: discord.Interaction,
+        prompt: app_commands.Range[str, 1, MAX_PROMPT_CHARS],
+        attachment: discord.Attachment | None = None,
+    ) -> None:
+        await handlers.ask(interaction, prompt, attachment)
+
+    @group.command(name="upload", description="Add a video, image or audio file (or a link to one)")
+    @app_commands.describe(attachment="The file", url="Or a link to a media file")
+    async def upload(
+        interaction: discord.Interaction,
+        attachment: discord.Attachment | None = None,
+        url: app_commands.Range[str, 1, 2000] | None = None,
+    ) -> None:
+        await handlers.upload(interaction, attachment, url)
+
+    def action_command(action: Action, description: str) -> None:
+        async def run(interaction: discord.Interaction) -> None:
+            await handlers.action(interaction, action)
+
+        group.command(name=action.value, description=description)(run)
+
+    action_command(Action.STATUS, "What is on the timeline")
+    action_command(Action.CREDITS, "Your credit balance (only you see it)")
+    action_command(Action.EXPORT, "Render the MP4 and post it here")
+    action_command(Action.NEW, "Start a fresh project in this channel")
+    action_command(Action.CANCEL, "Stop the work in progress")
+    action_command(Action.HELP, "What I can do (only you see it)")
+
+    @group.command(name="skill", description="Switch the editing mode of this channel")
+    @app_commands.describe(mode="The mode; leave empty to list them")
+    @app_commands.choices(mode=_SKILLS)
+    async def skill(interaction: discord.Interaction, mode: app_commands.Choice[str] | None = None) -> None:
+        await handlers.command(interaction, f"/skill {mode.value}" if mode else "/skill")
+
+    @group.command(name="lang", description="The language I answer in, in this channel")
+    @app_commands.choices(language=_LANGUAGES)
+    async def lang(interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+        await handlers.command(interaction, f"/lang {language.value}")
+
+    return group

@@ -1,0 +1,321 @@
+"""Slash commands and button presses: acknowledge at once, then hand the work to the core.
+
+Every interaction is deferred before anything else (Discord's 3-second rule). Long work never
+depends on the interaction's 15-minute token: the deferred reply only says "working on it below",
+and progress and results are normal channel messages sent by :class:`DiscordOutbound`. Only short
+answers (credits, help, refusals, errors) are ephemeral followups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec
+
+import discord
+from discord import app_commands
+
+from bots.discord_bot.formatting import quote_prompt, render
+from bots.discord_bot.mapping import Opener, interaction_chat, interaction_inbound, to_attachment
+from bots.discord_bot.outbound import DiscordOutbound, translated
+from bots.discord_bot.texts import say
+from core.chat import Action, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits
+from core.i18n import Lang, t
+from core.service import NemoBot
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+
+# Answered only to whoever asked: they are about one person, or short and informational.
+_PRIVATE = frozenset({Action.CREDITS, Action.HELP})
+
+
+class EphemeralReplies:
+    """An :class:`~core.ports.Outbound` for one interaction: replies only its user sees."""
+
+    def __init__(self, interaction: discord.Interaction, base: DiscordOutbound) -> None:
+        self._interaction = interaction
+        self._base = base
+
+    @property
+    def limits(self) -> PlatformLimits:
+        return self._base.limits
+
+    async def send_text(
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+    ) -> MessageRef:
+        with translated("ephemeral followup"):
+            message = await self._interaction.followup.send(
+                render(text, final=True), ephemeral=True, wait=True
+            )
+        return MessageRef(chat, str(message.id))
+
+    async def edit_text(
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+    ) -> None:
+        with translated("ephemeral edit"):
+            await self._interaction.followup.edit_message(
+                int(ref.message_id), content=render(text, final=final)
+            )
+
+    async def send_video(
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+    ) -> MessageRef:
+        return await self._base.send_video(chat, path, caption=caption, buttons=buttons)
+
+    async def chat_action(self, chat: ChatKey, action: ChatAction) -> None:
+        return None
+
+
+def _tracked(
+    handler: Callable[Concatenate[InteractionRouter, P], Awaitable[None]],
+) -> Callable[Concatenate[InteractionRouter, P], Coroutine[Any, Any, None]]:
+    """Record the running handler, so :meth:`InteractionRouter.drain` can wait for it on stop."""
+
+    @functools.wraps(handler)
+    async def run(self: InteractionRouter, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
+        try:
+            await handler(self, *args, **kwargs)
+        finally:
+            if task is not None:
+                self._handling.discard(task)
+
+    return run
+
+
+class InteractionRouter:
+    """Implements :class:`~bots.discord_bot.commands.CommandHandlers` and the button callbacks."""
+
+    def __init__(self, core: NemoBot, outbound: DiscordOutbound, opener: Opener) -> None:
+        self._core = core
+        self._out = outbound
+        self._opener = opener
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._handling: set[asyncio.Task[Any]] = set()
+
+    # Slash commands ----------------------------------------------------------------------------
+
+    @_tracked
+    async def ask(
+        self, interaction: discord.Interaction, prompt: str, attachment: discord.Attachment | None
+    ) -> None:
+        chat = await self._defer(interaction, ephemeral=False)
+        if chat is not None:
+            files = (to_attachment(chat, attachment, self._opener),) if attachment else ()
+            inbound = interaction_inbound(interaction, chat, prompt, files)
+            await self._hand_over(interaction, chat, self._core.handle(inbound), note=quote_prompt(prompt))
+
+    @_tracked
+    async def upload(
+        self, interaction: discord.Interaction, attachment: discord.Attachment | None, url: str | None
+    ) -> None:
+        if attachment is None and not url:
+            chat = await self._defer(interaction, ephemeral=True)
+            if chat is not None:
+                await self._reply_privately(
+                    interaction, t(await self._lang(interaction, chat), "upload_hint")
+                )
+            return
+        chat = await self._defer(interaction, ephemeral=False)
+        if chat is None:
+            return
+        # A file and a link are two uploads for the core (a text next to a file would be its prompt).
+        inbounds = []
+        if attachment is not None:
+            files = (to_attachment(chat, attachment, self._opener),)
+            inbounds.append(interaction_inbound(interaction, chat, "", files))
+        if url:
+            inbounds.append(interaction_inbound(interaction, chat, f"/upload {url}", part=":url"))
+        await self._hand_over(interaction, chat, self._handle_in_order(inbounds))
+
+    async def _handle_in_order(self, inbounds: Sequence[Inbound]) -> None:
+        for inbound in inbounds:
+            await self._core.handle(inbound)
+
+    @_tracked
+    async def action(self, interaction: discord.Interaction, action: Action) -> None:
+        private = action in _PRIVATE or action is Action.CANCEL
+        chat = await self._defer(interaction, ephemeral=private)
+        if chat is None:
+            return
+        if action in _PRIVATE:
+            await self._answer_privately(interaction, chat, action)
+        elif action is Action.CANCEL and not await self._may_cancel(interaction, chat):
+            await self._reply_privately(
+                interaction, say(await self._lang(interaction, chat), "cancel_not_allowed")
+            )
+        else:
+            inbound = interaction_inbound(interaction, chat, f"/{action.value}")
+            await self._hand_over(interaction, chat, self._core.handle(inbound))
+
+    @_tracked
+    async def command(self, interaction: discord.Interaction, text: str) -> None:
+        chat = await self._defer(interaction, ephemeral=False)
+        if chat is not None:
+            inbound = interaction_inbound(interaction, chat, text)
+            await self._hand_over(interaction, chat, self._core.handle(inbound))
+
+    # Buttons -----------------------------------------------------------------------------------
+
+    @_tracked
+    async def press(self, interaction: discord.Interaction, action: Action) -> None:
+        """A click on one of our buttons (also on messages sent before a restart)."""
+        chat = interaction_chat(interaction)
+        if chat is not None and await self._refused(interaction, chat):
+            return
+        try:
+            # Type 6: acknowledged, nothing shown; the result arrives as a channel message.
+            await interaction.response.defer()
+        except discord.HTTPException as exc:
+            log.warning("could not acknowledge a button in %s: %s", chat, exc)
+            return
+        if chat is None:
+            return
+        try:
+            await self._run_press(interaction, chat, action)
+        except Exception:  # broad on purpose: the button's one entry point: logged, user told
+            log.exception("button %s in %s failed", action, chat)
+            await self._reply_privately(interaction, t(await self._lang(interaction, chat), "error_generic"))
+
+    async def _run_press(self, interaction: discord.Interaction, chat: ChatKey, action: Action) -> None:
+        if action in _PRIVATE:
+            await self._answer_privately(interaction, chat, action)
+            return
+        if action is Action.CANCEL and not await self._may_cancel(interaction, chat):
+            await self._reply_privately(
+                interaction, say(await self._lang(interaction, chat), "cancel_not_allowed")
+            )
+            return
+        user_id = str(interaction.user.id)
+        self._out.requesters.note(chat, user_id)
+        self._spawn(
+            self._core.press(chat, action, user_id=user_id, is_group=interaction.guild_id is not None)
+        )
+
+    @_tracked
+    async def stale_button(self, interaction: discord.Interaction) -> None:
+        """A click on a button id we do not know (old layout, or forged): say so, privately."""
+        chat = interaction_chat(interaction)
+        lang = await self._lang(interaction, chat) if chat else "en"
+        await self._respond_or_followup(interaction, t(lang, "button_stale"))
+
+    @_tracked
+    async def tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """A command Discord knows but we do not (a stale registration), or a failing callback."""
+        log.warning("slash command failed: %s", error, exc_info=error)
+        chat = interaction_chat(interaction)
+        lang = await self._lang(interaction, chat) if chat else "en"
+        stale = isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch)
+        await self._respond_or_followup(interaction, t(lang, "button_stale" if stale else "error_generic"))
+
+    # Helpers -----------------------------------------------------------------------------------
+
+    async def _lang(self, interaction: discord.Interaction, chat: ChatKey) -> Lang:
+        return await self._core.language(chat, "", str(interaction.locale))
+
+    async def _defer(self, interaction: discord.Interaction, *, ephemeral: bool) -> ChatKey | None:
+        """Acknowledge (Discord's 3 s); ``None`` when there is nothing more to do."""
+        chat = interaction_chat(interaction)
+        if chat is None or await self._refused(interaction, chat):
+            return None
+        try:
+            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        except discord.HTTPException as exc:
+            # Too late (10062) or already answered (40060): Discord shows its own failure.
+            log.warning("could not defer interaction %s: %s", interaction.id, exc)
+            return None
+        return chat
+
+    async def _refused(self, interaction: discord.Interaction, chat: ChatKey) -> bool:
+        """Answer someone the access list leaves out, privately and at once (instead of deferring).
+
+        Decided before deferring: after a public "thinking…" Discord would show the refusal publicly.
+        The core checks again (and counts the message rate) for what it is handed.
+        """
+        if self._core.gate.allowed(chat, str(interaction.user.id)):
+            return False
+        await self._respond_or_followup(interaction, t(await self._lang(interaction, chat), "not_allowed"))
+        return True
+
+    async def _within_rate(self, interaction: discord.Interaction, chat: ChatKey) -> bool:
+        """The core's per-user message rate, for the answers that do not go through ``core.handle``."""
+        within, _warn = self._core.gate.rate(chat, str(interaction.user.id))
+        if not within:
+            await self._reply_privately(interaction, t(await self._lang(interaction, chat), "slow_down"))
+        return within
+
+    async def _hand_over(
+        self,
+        interaction: discord.Interaction,
+        chat: ChatKey,
+        work: Coroutine[Any, Any, None],
+        *,
+        note: str = "",
+    ) -> None:
+        self._out.requesters.note(chat, str(interaction.user.id))
+        self._spawn(work)
+        text = say(await self._lang(interaction, chat), "working_below")
+        try:
+            await interaction.edit_original_response(content=f"{text}\n{note}" if note else text)
+        except discord.HTTPException as exc:
+            # Only the "working on it" note is lost; the work itself answers in the channel.
+            log.info("could not update the deferred reply of %s: %s", interaction.id, exc)
+
+    async def _answer_privately(
+        self, interaction: discord.Interaction, chat: ChatKey, action: Action
+    ) -> None:
+        if not await self._within_rate(interaction, chat):
+            return
+        lang = await self._lang(interaction, chat)
+        replies = EphemeralReplies(interaction, self._out)
+        is_group = interaction.guild_id is not None
+        user_id = str(interaction.user.id)
+        await self._core.commands.run_action(chat, replies, lang, action, user_id=user_id, is_group=is_group)
+
+    async def _reply_privately(self, interaction: discord.Interaction, text: str) -> None:
+        try:
+            await interaction.followup.send(render(text, final=True), ephemeral=True)
+        except discord.HTTPException as exc:
+            log.info("could not answer interaction %s: %s", interaction.id, exc)
+
+    async def _respond_or_followup(self, interaction: discord.Interaction, text: str) -> None:
+        if interaction.response.is_done():
+            await self._reply_privately(interaction, text)
+            return
+        try:
+            await interaction.response.send_message(render(text, final=True), ephemeral=True)
+        except discord.HTTPException as exc:
+            log.info("could not answer interaction %s: %s", interaction.id, exc)
+
+    async def _may_cancel(self, interaction: discord.Interaction, chat: ChatKey) -> bool:
+        """In guilds, only whoever started the running work, or moderators, may cancel it."""
+        if interaction.guild_id is None or interaction.permissions.manage_messages:
+            return True
+        requesters = {job.requester for job in await self._core.store.open_jobs() if job.chat == chat}
+        requesters.discard(None)
+        last = self._out.requesters.get(chat)
+        if last is not None and self._core.queues.busy(chat):
+            requesters.add(last)
+        return not requesters or str(interaction.user.id) in requesters
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work, name="discord-interaction-work")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self, grace_s: float = 5.0) -> None:
+        """Wait briefly for running handlers and handed-over work, then cancel what is left."""
+        running = (self._tasks | self._handling) - {asyncio.current_task()}
+        if not running:
+            return
+        _done, pending = await asyncio.wait(running, timeout=grace_s)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
