@@ -109,8 +109,10 @@ async def test_an_attachment_the_platform_will_not_hand_over_gets_a_clear_messag
     from core.ports import PlatformError
 
     async def refused() -> AsyncIterator[bytes]:
-        raise PlatformError("attachment URL expired")
-        yield b""  # pragma: no cover - makes this an async generator
+        for chunk in (b"",):
+            if not chunk:
+                raise PlatformError("attachment URL expired")
+            yield chunk
 
     texts = await harness.say(attachments=(Attachment("clip.mp4", "video/mp4", 1000, open=refused),))
     assert "send it again" in texts[-1]
