@@ -1,0 +1,206 @@
+"""The core's :class:`~core.ports.Outbound` on Telegram: send, edit, send a video, show activity.
+
+Every call is paced (see :mod:`bots.telegram.flood`), passes the forum topic's thread id, and turns
+Telegram's errors into the core's (see :mod:`bots.telegram.errors`). Streamed text is plain; the
+final version is HTML, and plain again if Telegram cannot parse it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Message as TelegramMessage
+from telegram.constants import ParseMode
+from telegram.error import RetryAfter, TelegramError
+
+from bots.telegram.errors import is_not_modified, is_parse_error, retry_after_seconds, translate
+from bots.telegram.flood import Pacer
+from bots.telegram.formatting import split_caption, to_html
+from bots.telegram.keyboards import keyboard
+from bots.telegram.settings import TelegramSettings
+from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
+from core.i18n import Lang
+from core.ports import ChatUnavailable, PlatformError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_TEXT = 4096
+LanguageOf = Callable[[ChatKey, str], Awaitable[Lang]]
+"""The chat's language, given the text being sent (the core's rule: stored choice, else the text)."""
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class _ParseFailed(Exception):
+    """Telegram could not parse the HTML; the caller sends the plain text instead."""
+
+
+class _Unchanged(Exception):
+    """Telegram says the edit changes nothing, which for the core is a successful edit."""
+
+
+def _target(chat: ChatKey) -> tuple[int, int | None]:
+    return int(chat.chat_id), int(chat.thread_id) if chat.thread_id else None
+
+
+class TelegramOutbound:
+    """Implements :class:`core.ports.Outbound` with a PTB :class:`~telegram.Bot`.
+
+    Limits: 4096 UTF-16 units per message, one edit a second in private chats and one every three
+    seconds in groups (20 messages a minute), 50 MB up and 20 MB down (2000 MB and unlimited with
+    a local Bot API server).
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        settings: TelegramSettings,
+        *,
+        language: LanguageOf,
+        pacer: Pacer,
+        secrets: tuple[str, ...] = (),
+    ) -> None:
+        self._bot = bot
+        self._language = language
+        self._pacer = pacer
+        self._secrets = secrets
+        self._media_timeout = settings.telegram_media_timeout_s
+        self._limits = PlatformLimits(
+            max_text=MAX_TEXT,
+            upload_cap=settings.upload_cap,
+            edit_interval_s=1.0,
+            group_edit_interval_s=3.0,
+            download_cap=settings.download_cap,
+            text_length=utf16_length,
+        )
+
+    @property
+    def limits(self) -> PlatformLimits:
+        return self._limits
+
+    async def send_text(
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+    ) -> MessageRef:
+        chat_id, thread_id = _target(chat)
+        markup = await self._markup(chat, text, buttons)
+
+        async def send(body: str, parse_mode: str | None) -> TelegramMessage:
+            return await self._bot.send_message(
+                chat_id,
+                body,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                message_thread_id=thread_id,
+                link_preview_options=_NO_PREVIEW,
+            )
+
+        message = await self._formatted(chat_id, "sendMessage", text, final, send)
+        return MessageRef(chat, str(message.message_id))
+
+    async def edit_text(
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+    ) -> None:
+        chat_id, _thread = _target(ref.chat)
+        markup = await self._markup(ref.chat, text, buttons)
+
+        async def edit(body: str, parse_mode: str | None) -> object:
+            return await self._bot.edit_message_text(
+                body,
+                chat_id=chat_id,
+                message_id=int(ref.message_id),
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                link_preview_options=_NO_PREVIEW,
+            )
+
+        try:
+            await self._formatted(chat_id, "editMessageText", text, final, edit)
+        except _Unchanged:
+            return
+
+    async def send_video(
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+    ) -> MessageRef:
+        chat_id, thread_id = _target(chat)
+        split = split_caption(caption)
+        # Buttons go under the last message, which is the follow-up text when there is one.
+        markup = None if split.follow_up else await self._markup(chat, caption, buttons)
+        timeout = self._media_timeout
+        message = await self._call(
+            chat_id,
+            "sendVideo",
+            lambda: self._bot.send_video(
+                chat_id,
+                path,
+                caption=split.caption or None,
+                supports_streaming=True,
+                reply_markup=markup,
+                message_thread_id=thread_id,
+                filename=path.name,
+                read_timeout=timeout,
+                write_timeout=timeout,
+            ),
+        )
+        if split.follow_up:
+            try:
+                await self.send_text(chat, split.follow_up, buttons=buttons)
+            except ChatUnavailable:
+                raise
+            except PlatformError as exc:
+                # The video is there; failing now would make the core send its link as well.
+                log.info("the rest of a long caption could not be sent: %s", exc)
+        return MessageRef(chat, str(message.message_id))
+
+    async def chat_action(self, chat: ChatKey, action: ChatAction) -> None:
+        chat_id, thread_id = _target(chat)
+        # Not paced: an activity hint is cheap, and a late one is useless.
+        try:
+            await self._bot.send_chat_action(chat_id, action.value, message_thread_id=thread_id)
+        except TelegramError as exc:
+            if isinstance(exc, RetryAfter):
+                self._pacer.block(chat_id, retry_after_seconds(exc))
+            raise translate(exc, "sendChatAction", self._secrets) from exc
+
+    async def _markup(
+        self, chat: ChatKey, text: str, buttons: Sequence[Action]
+    ) -> InlineKeyboardMarkup | None:
+        if not buttons:
+            return None
+        return keyboard(await self._language(chat, text), buttons)
+
+    async def _formatted(
+        self,
+        chat_id: int,
+        what: str,
+        text: str,
+        final: bool,
+        call: Callable[[str, str | None], Awaitable[T]],
+    ) -> T:
+        if final:
+            try:
+                return await self._call(chat_id, what, lambda: call(to_html(text), ParseMode.HTML))
+            except _ParseFailed:
+                log.info("telegram could not parse a formatted %s; sending it as plain text", what)
+        return await self._call(chat_id, what, lambda: call(text, None))
+
+    async def _call(self, chat_id: int, what: str, request: Callable[[], Awaitable[T]]) -> T:
+        await self._pacer.slot(chat_id)
+        try:
+            return await request()
+        except TelegramError as exc:
+            if is_not_modified(exc):
+                raise _Unchanged from exc
+            if is_parse_error(exc):
+                raise _ParseFailed from exc
+            if isinstance(exc, RetryAfter):
+                self._pacer.block(chat_id, retry_after_seconds(exc))
+            error = translate(exc, what, self._secrets)
+            if isinstance(error, ChatUnavailable):
+                log.info("cannot write to telegram chat %s: %s", chat_id, error)
+            raise error from exc

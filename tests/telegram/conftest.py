@@ -1,0 +1,61 @@
+"""Fixtures: the fake Bot API, the NemoVideo simulator, and a started Telegram bot between them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from simulator import Simulator, SimulatorConfig
+from tests.telegram.fake_bot_api import FakeBotApi
+from tests.telegram.harness import TelegramHarness
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Durations as timedeltas, as the adapter opts in; set here so the test leaves no trace."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    api = FakeBotApi()
+    await api.start()
+    try:
+        yield api
+    finally:
+        await api.stop()
+
+
+@pytest.fixture
+def sim_config(tmp_path: Path) -> SimulatorConfig:
+    return SimulatorConfig.fast(seed=5, data_dir=tmp_path / "sim", initial_credits=100_000)
+
+
+@pytest.fixture
+async def sim(sim_config: SimulatorConfig) -> AsyncIterator[Simulator]:
+    simulator = Simulator(sim_config)
+    async with simulator.running():
+        yield simulator
+
+
+@pytest.fixture
+def telegram_changes() -> dict[str, Any]:
+    """TELEGRAM_* settings a test module wants changed (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def telegram(
+    fake: FakeBotApi, sim: Simulator, tmp_path: Path, telegram_changes: dict[str, Any]
+) -> AsyncIterator[TelegramHarness]:
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        harness = TelegramHarness(fake, sim, tmp_path, http, dict(telegram_changes))
+        await harness.start()
+        try:
+            yield harness
+        finally:
+            await harness.stop()

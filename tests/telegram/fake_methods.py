@@ -1,0 +1,224 @@
+"""The Bot API methods the fake implements, each as Telegram answers it (including its refusals)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from tests.telegram.fake_model import ApiError, Call, StoredMessage
+
+if TYPE_CHECKING:
+    from tests.telegram.fake_bot_api import FakeBotApi
+
+Handler = Callable[["FakeBotApi", Call], Awaitable[Any]]
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
+
+
+def _int(params: dict[str, Any], name: str) -> int:
+    try:
+        return int(params[name])
+    except (KeyError, TypeError, ValueError):
+        raise ApiError(400, f"Bad Request: {name} is required") from None
+
+
+def _thread(params: dict[str, Any]) -> int | None:
+    value = params.get("message_thread_id")
+    return int(value) if value not in (None, "") else None
+
+
+def _markup(params: dict[str, Any]) -> str:
+    value = params.get("reply_markup")
+    return json.dumps(value, sort_keys=True) if value else ""
+
+
+def _message_json(api: FakeBotApi, stored: StoredMessage, extra: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "message_id": stored.message_id,
+        "date": int(time.time()),
+        "chat": api.chat_json(stored.chat_id),
+        "from": api.bot_user,
+        **extra,
+    }
+    if stored.text is not None:
+        data["text"] = stored.text
+        if stored.entities:
+            data["entities"] = [entity.to_json() for entity in stored.entities]
+    if stored.markup:
+        data["reply_markup"] = json.loads(stored.markup)
+    if stored.thread_id is not None:
+        data["message_thread_id"] = stored.thread_id
+        data["is_topic_message"] = True
+    stored.json = data
+    return data
+
+
+async def get_updates(api: FakeBotApi, call: Call) -> Any:
+    params = call.params
+    offset = int(params.get("offset") or 0)
+    timeout = float(params.get("timeout") or 0)
+    limit = int(params.get("limit") or 100)
+    api.confirm(offset)
+
+    async def arrival() -> None:
+        async with api.changed:
+            while not api.pending(offset) and not api.stopping:
+                await api.changed.wait()
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(arrival(), timeout)
+    return api.pending(offset)[:limit]
+
+
+async def send_message(api: FakeBotApi, call: Call) -> Any:
+    params = call.params
+    chat_id = _int(params, "chat_id")
+    plain, entities = api.render(str(params.get("text", "")), params.get("parse_mode"), MAX_TEXT, "text")
+    api.check_chat(chat_id)
+    api.check_flood(chat_id)
+    stored = StoredMessage(
+        chat_id, api.next_message_id(chat_id), plain, entities, _markup(params), _thread(params)
+    )
+    api.messages[(chat_id, stored.message_id)] = stored
+    return _message_json(api, stored, {})
+
+
+async def edit_message_text(api: FakeBotApi, call: Call) -> Any:
+    params = call.params
+    chat_id = _int(params, "chat_id")
+    stored = api.messages.get((chat_id, _int(params, "message_id")))
+    if stored is None:
+        raise ApiError(400, "Bad Request: message to edit not found")
+    if stored.text is None:
+        raise ApiError(400, "Bad Request: there is no text in the message to edit")
+    plain, entities = api.render(str(params.get("text", "")), params.get("parse_mode"), MAX_TEXT, "text")
+    markup = _markup(params)
+    if (plain, entities, markup) == (stored.text, stored.entities, stored.markup):
+        raise ApiError(400, NOT_MODIFIED)
+    api.check_chat(chat_id)
+    api.check_flood(chat_id)
+    stored.text, stored.entities, stored.markup = plain, entities, markup
+    return _message_json(api, stored, {})
+
+
+async def send_video(api: FakeBotApi, call: Call) -> Any:
+    params = call.params
+    chat_id = _int(params, "chat_id")
+    size = call.files.get("video", ("", 0))[1]
+    reference = str(params.get("video") or "")
+    if reference.startswith("file://"):
+        # Local mode: the server reads the bot's file from disk.
+        if api.local_dir is None:
+            raise ApiError(400, "Bad Request: wrong remote file identifier specified")
+        local = Path(url2pathname(urlsplit(reference).path))
+        if not await asyncio.to_thread(local.is_file):
+            raise ApiError(400, "Bad Request: file not found")
+        size = (await asyncio.to_thread(local.stat)).st_size
+        call.files["video"] = (local.name, size)
+    elif "video" not in call.files:
+        raise ApiError(400, "Bad Request: there is no video in the request")
+    if size > api.upload_cap:
+        raise ApiError(413, "Request Entity Too Large")
+    caption, _entities = api.render(
+        str(params.get("caption") or ""), params.get("parse_mode"), MAX_CAPTION, "caption"
+    )
+    api.check_chat(chat_id)
+    api.check_flood(chat_id)
+    stored = StoredMessage(chat_id, api.next_message_id(chat_id), None, (), _markup(params), _thread(params))
+    api.messages[(chat_id, stored.message_id)] = stored
+    video = {
+        "file_id": f"sent-{stored.message_id}",
+        "file_unique_id": f"s{stored.message_id}",
+        "width": 1920,
+        "height": 1080,
+        "duration": 5,
+        "file_size": size,
+    }
+    extra: dict[str, Any] = {"video": video}
+    if caption:
+        extra["caption"] = caption
+    return _message_json(api, stored, extra)
+
+
+async def send_chat_action(api: FakeBotApi, call: Call) -> Any:
+    api.check_chat(_int(call.params, "chat_id"))
+    return True
+
+
+async def get_file(api: FakeBotApi, call: Call) -> Any:
+    stored = api.files.get(str(call.params.get("file_id")))
+    if stored is None:
+        raise ApiError(400, "Bad Request: invalid file_id")
+    if stored.size > api.download_cap:
+        raise ApiError(400, "Bad Request: file is too big")
+    path = stored.path
+    if api.local_dir is not None and stored.data is not None:
+        # A local server answers with the file's absolute path on its own disk.
+        local = api.local_dir / stored.path
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_bytes(stored.data)
+        path = str(local)
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.unique_id,
+        "file_size": stored.size,
+        "file_path": path,
+    }
+
+
+async def get_me(api: FakeBotApi, call: Call) -> Any:
+    return api.bot_user
+
+
+async def set_webhook(api: FakeBotApi, call: Call) -> Any:
+    api.webhook = dict(call.params)
+    return True
+
+
+async def delete_webhook(api: FakeBotApi, call: Call) -> Any:
+    api.webhook = None
+    return True
+
+
+async def set_my_commands(api: FakeBotApi, call: Call) -> Any:
+    api.commands[call.params.get("language_code") or None] = list(call.params.get("commands") or [])
+    return True
+
+
+async def answer_callback_query(api: FakeBotApi, call: Call) -> Any:
+    return True
+
+
+METHODS: dict[str, Handler] = {
+    "getUpdates": get_updates,
+    "sendMessage": send_message,
+    "editMessageText": edit_message_text,
+    "sendVideo": send_video,
+    "sendChatAction": send_chat_action,
+    "getFile": get_file,
+    "getMe": get_me,
+    "setWebhook": set_webhook,
+    "deleteWebhook": delete_webhook,
+    "setMyCommands": set_my_commands,
+    "answerCallbackQuery": answer_callback_query,
+}
+
+
+async def dispatch(api: FakeBotApi, call: Call) -> Any:
+    """Run ``call``; an unknown method is a 404, as on the real server."""
+    handler = METHODS.get(call.method)
+    if handler is None:
+        raise ApiError(404, "Not Found")
+    return await handler(api, call)

@@ -1,0 +1,43 @@
+"""Exports arrive as new messages: the MP4 itself under the upload cap, a link above it."""
+
+from __future__ import annotations
+
+from simulator import Scenario
+from tests.telegram.fake_bot_api import MB
+from tests.telegram.harness import TelegramHarness
+from tests.telegram.updates import Json
+
+
+async def _generate_and_export(telegram: TelegramHarness) -> Json:
+    chat = telegram.updates.private()
+    telegram.sim.force_next_turn(Scenario.GENERATION)
+    await telegram.handled(telegram.updates.message(chat, "make a 5 second video of the sea"))
+    await telegram.handled(telegram.updates.message(chat, "/export"))
+    return chat
+
+
+async def test_an_export_is_delivered_as_a_new_streamable_video(telegram: TelegramHarness) -> None:
+    """sendVideo with supports_streaming, a caption within 1024, and the 'sending video' status."""
+    chat = await _generate_and_export(telegram)
+    [video] = telegram.fake.sent(chat["id"], "sendVideo")
+    assert video.params["supports_streaming"] in ("true", "True", True)
+    assert 0 < video.files["video"][1] <= 50 * MB
+    assert video.files["video"][0].endswith(".mp4")
+    assert 0 < len(video.params["caption"]) <= 1024
+    assert "http" in video.params["caption"], "the link comes with the file"
+    assert any(c.params.get("action") == "upload_video" for c in telegram.fake.calls)
+    assert video.params.get("reply_markup"), "buttons under the video"
+
+
+async def test_an_export_over_the_upload_cap_is_delivered_as_a_link_in_a_new_message(
+    telegram: TelegramHarness,
+) -> None:
+    """A 60 MB render is never uploaded; a fresh sendMessage carries its link."""
+    telegram.sim.config.render_output_bytes = 60 * MB
+    chat = await _generate_and_export(telegram)
+    assert not telegram.fake.sent(chat["id"], "sendVideo")
+    links = [c for c in telegram.fake.sent(chat["id"], "sendMessage") if "50 MB" in c.text]
+    assert len(links) == 1
+    assert "http" in links[0].text
+    edits = telegram.fake.sent(chat["id"], "editMessageText")
+    assert all("50 MB" not in c.text for c in edits), "the link is a new message, not an edit"
