@@ -17,6 +17,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PositiveSeconds = Annotated[float, Field(gt=0)]
 
 
+def blank_secret_is_unset(value: SecretStr | None) -> SecretStr | None:
+    """An empty or whitespace secret (``TOKEN=`` in a .env file) means "not set"; others are trimmed."""
+    if value is None or not value.get_secret_value().strip():
+        return None
+    return SecretStr(value.get_secret_value().strip())
+
+
 class SettingsError(ValueError):
     """The configuration cannot be used; the message names each offending variable."""
 
@@ -86,9 +93,7 @@ class Settings(BaseSettings):
     @field_validator("nemo_token")
     @classmethod
     def _blank_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value().strip():
-            return None
-        return SecretStr(value.get_secret_value().strip())
+        return blank_secret_is_unset(value)
 
     @field_validator("nemobot_allowed", "nemobot_admins")
     @classmethod

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.settings import blank_secret_is_unset
+
 PositiveSeconds = Annotated[float, Field(gt=0)]
 
 
@@ -53,9 +55,7 @@ class DiscordSettings(BaseSettings):
     @field_validator("discord_bot_token")
     @classmethod
     def _blank_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value().strip():
-            return None
-        return SecretStr(value.get_secret_value().strip())
+        return blank_secret_is_unset(value)
 
     @field_validator("discord_api_base_url")
     @classmethod

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.settings import SettingsError
+from core.settings import SettingsError, blank_secret_is_unset
 
 # Telegram's own rule for X-Telegram-Bot-Api-Secret-Token (Bot API, setWebhook).
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -76,9 +76,7 @@ class TelegramSettings(BaseSettings):
     @field_validator("telegram_bot_token", "telegram_webhook_secret")
     @classmethod
     def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value().strip():
-            return None
-        return SecretStr(value.get_secret_value().strip())
+        return blank_secret_is_unset(value)
 
     @field_validator("telegram_webhook_secret")
     @classmethod
