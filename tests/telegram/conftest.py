@@ -35,11 +35,7 @@ def sim_config(tmp_path: Path) -> SimulatorConfig:
     return SimulatorConfig.fast(seed=5, data_dir=tmp_path / "sim", initial_credits=100_000)
 
 
-@pytest.fixture
-async def sim(sim_config: SimulatorConfig) -> AsyncIterator[Simulator]:
-    simulator = Simulator(sim_config)
-    async with simulator.running():
-        yield simulator
+# The running simulator itself is tests.harness's `sim` fixture, built from this `sim_config`.
 
 
 @pytest.fixture

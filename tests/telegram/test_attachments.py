@@ -111,4 +111,4 @@ async def test_an_album_becomes_one_upload_with_one_reply(telegram: TelegramHarn
     assert reply.count("•") == 3
     offsets = [int(c.params.get("offset") or 0) for c in telegram.fake.calls if c.method == "getUpdates"]
     assert first in offsets, "confirmation was held at the album's first update while it was gathered"
-    assert max(offsets) > last
+    assert telegram.fake.confirmed_offset > last
