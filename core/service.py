@@ -90,10 +90,20 @@ class NemoBot:
             log.exception("handling a message in %s failed", inbound.chat)
             await send_safely(out, inbound.chat, t(lang, "error_generic"))
 
-    async def press(self, chat: ChatKey, action: Action, *, user_id: str, is_group: bool = False) -> None:
-        """A button press (or the same action from a command)."""
+    async def press(
+        self,
+        chat: ChatKey,
+        action: Action,
+        *,
+        user_id: str,
+        is_group: bool = False,
+        press_id: str | None = None,
+    ) -> None:
+        """A button press (or the same action from a command); ``press_id`` de-duplicates redeliveries."""
         out = self._outbounds.get(chat.platform)
         if out is None:
+            return
+        if press_id is not None and not await self.store.claim_message(chat, f"press:{press_id}"):
             return
         lang = await self.language(chat, "", None)
         if not await self._admitted(chat, user_id, out, lang):

@@ -108,8 +108,9 @@ def check_attachments(
         elif attachment.open is None or (
             download_cap is not None and attachment.size is not None and attachment.size > download_cap
         ):
-            size = _megabytes(attachment.size) if attachment.size else "?"
-            limit = _megabytes(download_cap) if download_cap else "?"
+            # An unknown figure is left empty: the text then drops its brackets.
+            size = _megabytes(attachment.size) if attachment.size else ""
+            limit = _megabytes(download_cap) if download_cap else ""
             refused.append(
                 Refusal(attachment, t(lang, "upload_too_large_platform", name=name, size=size, limit=limit))
             )

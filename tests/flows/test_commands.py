@@ -121,3 +121,11 @@ async def test_buttons_run_the_same_actions_as_commands(harness: Harness) -> Non
     await harness.bot.press(CHAT, Action.CREDITS, user_id="u1")
     await harness.bot.wait_idle(CHAT)
     assert any(char.isdigit() for char in harness.out.messages[-1].text)
+
+
+async def test_a_redelivered_button_press_runs_once(harness: Harness) -> None:
+    """The same press id twice (a platform redelivery) runs the action once."""
+    for _ in range(2):
+        await harness.bot.press(CHAT, Action.CREDITS, user_id="u1", press_id="cb-1")
+    await harness.bot.wait_idle(CHAT)
+    assert len(harness.out.messages) == 1

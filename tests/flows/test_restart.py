@@ -70,7 +70,9 @@ async def test_a_turn_running_at_a_restart_is_reported_from_state_not_resent(
         await first.bot.handle(first.message("make a video of a desert"))
 
         async def turn_running() -> bool:
-            return any(job.state is JobState.RUNNING for job in await store.open_jobs())
+            # Running in the store *and* accepted by the backend (under load the two are apart).
+            running = any(job.state is JobState.RUNNING for job in await store.open_jobs())
+            return running and sim.stats.turns_started == 1
 
         await _wait_for(turn_running)
         await first.bot.stop()
