@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from bots.app import running_bot
 from core.service import NemoBot
-from core.settings import Settings, SettingsError
+from core.settings import Settings, SettingsError, settings_error
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,6 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
 
-def _settings_error(exc: ValidationError) -> SettingsError:
-    problems = [f"{'.'.join(str(p) for p in error['loc']).upper()}: {error['msg']}" for error in exc.errors()]
-    return SettingsError("Invalid configuration:\n  " + "\n  ".join(problems))
-
-
 def configured_adapters(core: NemoBot, settings: Settings) -> list[Adapter]:
     """The adapters whose token is set; raises :class:`SettingsError` on a bad platform setting."""
     from bots.discord_bot.adapter import DiscordAdapter
@@ -46,7 +41,7 @@ def configured_adapters(core: NemoBot, settings: Settings) -> list[Adapter]:
         telegram = TelegramSettings()
         discord = DiscordSettings()
     except ValidationError as exc:
-        raise _settings_error(exc) from exc
+        raise settings_error(exc) from exc
     adapters: list[Adapter] = []
     if telegram.enabled:
         adapters.append(TelegramAdapter(core, telegram))

@@ -40,9 +40,9 @@ class CommandHandler:
         elif name == "upload":
             urls = find_media_urls(args)
             if urls:
-                self._bot.enqueue_url_upload(inbound, out, lang, urls)
+                await self._bot.enqueue_url_upload(inbound, out, lang, urls)
             elif inbound.attachments:
-                self._bot.enqueue_upload(inbound, out, lang, inbound.attachments, caption="")
+                await self._bot.enqueue_upload(inbound, out, lang, inbound.attachments, caption="")
             else:
                 await send_safely(out, chat, t(lang, "upload_hint"))
         elif action is not None:

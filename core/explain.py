@@ -29,8 +29,7 @@ def credits_exhausted(account: ChatAccount, lang: Lang) -> str:
     """2001: anonymous chats get the registration link that keeps their work (``?bind=``)."""
     client = account.client
     if account.anonymous:
-        anon_id = client.tokens.anonymous_user_id or account.record.anon_user_id
-        link = f"{client.web_url}/register?bind={anon_id}" if anon_id else client.register_link()
+        link = client.register_link(account.record.anon_user_id)
         return t(lang, "credits_exhausted_anon", link=link)
     return t(lang, "credits_exhausted", link=client.web_url)
 

@@ -151,7 +151,7 @@ class NemoBot:
             await send_safely(out, chat, t(lang, "unknown_command", command=text.split()[0][:40]))
             return
         if inbound.attachments:
-            self.enqueue_upload(inbound, out, lang, inbound.attachments, caption=text)
+            await self.enqueue_upload(inbound, out, lang, inbound.attachments, caption=text)
             return
         routed = route(text)
         if routed.intent is Intent.EMPTY:
@@ -166,7 +166,7 @@ class NemoBot:
             await self.commands.status(chat, out, lang)
         elif routed.intent is Intent.UPLOAD:
             if routed.urls:
-                self.enqueue_url_upload(inbound, out, lang, routed.urls)
+                await self.enqueue_url_upload(inbound, out, lang, routed.urls)
             else:
                 await send_safely(out, chat, t(lang, "upload_hint"))
         else:
@@ -249,7 +249,7 @@ class NemoBot:
 
         await self.submit(inbound.chat, out, lang, "turn", work)
 
-    def enqueue_upload(
+    async def enqueue_upload(
         self,
         inbound: Inbound,
         out: Outbound,
@@ -276,20 +276,18 @@ class NemoBot:
                 await self.store.save_job(job)
                 await TurnRelay(ctx, job).run()
 
-        ahead = self.queues.submit(inbound.chat, work, label="upload")
-        if ahead:
-            asyncio.get_running_loop().create_task(
-                send_safely(out, inbound.chat, t(lang, "queued", ahead=ahead))
-            )
+        await self.submit(inbound.chat, out, lang, "upload", work)
 
-    def enqueue_url_upload(self, inbound: Inbound, out: Outbound, lang: Lang, urls: tuple[str, ...]) -> None:
+    async def enqueue_url_upload(
+        self, inbound: Inbound, out: Outbound, lang: Lang, urls: tuple[str, ...]
+    ) -> None:
         async def work() -> None:
             ctx = await self.context(
                 inbound.chat, out, lang, is_group=inbound.is_group, requester=inbound.sender.user_id
             )
             await upload_urls(ctx, urls)
 
-        self.queues.submit(inbound.chat, work, label="upload")
+        await self.submit(inbound.chat, out, lang, "upload", work)
 
     async def enqueue_export(
         self, chat: ChatKey, out: Outbound, lang: Lang, requester: str, is_group: bool

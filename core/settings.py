@@ -131,13 +131,18 @@ def parse_ids(value: str) -> frozenset[str]:
     return frozenset(item.strip() for item in value.replace(";", ",").split(",") if item.strip())
 
 
+def settings_error(exc: ValidationError) -> SettingsError:
+    """One readable error naming each offending variable (never its value: it may be a secret)."""
+    problems = []
+    for error in exc.errors():
+        variable = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+        problems.append(f"{variable}: {error['msg']}")
+    return SettingsError("Invalid configuration:\n  " + "\n  ".join(problems))
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build :class:`Settings`, turning validation errors into one readable :class:`SettingsError`."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            variable = ".".join(str(part) for part in error["loc"]).upper() or "settings"
-            problems.append(f"{variable}: {error['msg']}")
-        raise SettingsError("Invalid configuration:\n  " + "\n  ".join(problems)) from exc
+        raise settings_error(exc) from exc

@@ -186,8 +186,7 @@ class TurnRelay:
         """Never re-send: watch the session state until it changes or the patience runs out."""
         ctx = self.ctx
         settings = ctx.settings
-        shown = translate_gui(self._visible, ctx.lang).text if self._visible else ""
-        self.reply.update("\n\n".join(p for p in (shown, notice) if p))
+        self.reply.update(self._after_shown(notice))
         count = polls if polls is not None else settings.nemobot_recovery_polls
         delays = [settings.nemobot_recovery_first_s] + [settings.nemobot_recovery_next_s] * (count - 1)
         changes: list[str] = []
@@ -203,16 +202,20 @@ class TurnRelay:
             changes = latest
         if changes:
             text = t(ctx.lang, "stream_recovered", changes=_bullets(changes))
-            await self.reply.finish("\n\n".join(p for p in (shown, text) if p), buttons=AFTER_EDIT_ACTIONS)
+            await self.reply.finish(self._after_shown(text), buttons=AFTER_EDIT_ACTIONS)
             await self._save(JobState.DONE, "recovered after a dropped stream")
             return
         final = notice if polls == 1 else t(ctx.lang, "stream_lost")
-        await self.reply.finish("\n\n".join(p for p in (shown, final) if p))
+        await self.reply.finish(self._after_shown(final))
         await self._save(JobState.FAILED, "no change after the stream was lost")
 
-    async def _fail(self, message: str) -> None:
+    def _after_shown(self, text: str) -> str:
+        """The agent's text shown so far (GUI language translated), then ``text`` below it."""
         shown = translate_gui(self._visible, self.ctx.lang).text if self._visible else ""
-        await self.reply.finish("\n\n".join(p for p in (shown, message) if p))
+        return "\n\n".join(part for part in (shown, text) if part)
+
+    async def _fail(self, message: str) -> None:
+        await self.reply.finish(self._after_shown(message))
         await self._save(JobState.FAILED, message[:500])
 
     async def _finish_cancelled(self) -> None:
@@ -222,8 +225,7 @@ class TurnRelay:
 
         # Shielded: the task is being cancelled, but the user must still hear what happened.
         async def tell() -> None:
-            shown = translate_gui(self._visible, self.ctx.lang).text if self._visible else ""
-            await self.reply.finish("\n\n".join(p for p in (shown, t(self.ctx.lang, "cancelled")) if p))
+            await self.reply.finish(self._after_shown(t(self.ctx.lang, "cancelled")))
             await self._save(JobState.FAILED, "cancelled by the user")
 
         with contextlib.suppress(Exception):

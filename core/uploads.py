@@ -13,6 +13,7 @@ from core.chat import Action, Attachment
 from core.context import ChatContext
 from core.explain import SUPPORTED_FORMATS, explain
 from core.i18n import t
+from core.intents import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from core.nemo.errors import NemoError, SessionNotFound
 from core.nemo.models import UploadedFile, UploadResult
 from core.nemo.multipart import UploadSource
@@ -23,9 +24,9 @@ log = logging.getLogger(__name__)
 
 # What the backend accepts (docs §2.5), by extension.
 MEDIA_TYPES: dict[str, str] = {
-    **dict.fromkeys(("mp4", "mov", "avi", "webm", "mkv"), "video"),
-    **dict.fromkeys(("jpg", "jpeg", "png", "gif", "webp"), "image"),
-    **dict.fromkeys(("mp3", "wav", "m4a", "aac"), "audio"),
+    **dict.fromkeys(VIDEO_EXTENSIONS, "video"),
+    **dict.fromkeys(IMAGE_EXTENSIONS, "image"),
+    **dict.fromkeys(AUDIO_EXTENSIONS, "audio"),
 }
 _MIME_EXTENSIONS = {
     "video/mp4": "mp4",

@@ -295,9 +295,12 @@ class NemoClient:
         claim = await self.claim_token(task_id, session_id)
         return f"{self.web_url}/workspace/claim?{urlencode({'ct': claim.token})}"
 
-    def register_link(self) -> str:
-        """Where an anonymous user goes to register (``?bind=`` keeps their anonymous work)."""
-        anon_id = self.tokens.anonymous_user_id
+    def register_link(self, anon_id: str | None = None) -> str:
+        """Where an anonymous user goes to register (``?bind=`` keeps their anonymous work).
+
+        ``anon_id`` stands in when the token source has not seen the id yet (a stored one).
+        """
+        anon_id = self.tokens.anonymous_user_id or anon_id
         if anon_id:
             return f"{self.web_url}/register?{urlencode({'bind': anon_id})}"
         return f"{self.web_url}/register"
