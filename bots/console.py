@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import sys
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +24,8 @@ from typing import TextIO
 
 from core.chat import Action, Attachment, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits, Sender
 from core.i18n import t
+from core.inbound import Core, CoreUnavailable
 from core.nemo.multipart import read_file_chunks
-from core.service import NemoBot
 
 CHAT = ChatKey("console", "local")
 _BUTTON_HINTS = {
@@ -144,16 +145,27 @@ def attachment_from_path(path: Path) -> Attachment:
 class ConsoleSession:
     """Reads lines, turns them into :class:`Inbound` messages, and hands them to the core."""
 
-    def __init__(self, bot: NemoBot, out: ConsoleOutbound, stdin: TextIO) -> None:
+    def __init__(self, bot: Core, out: ConsoleOutbound, stdin: TextIO) -> None:
         self.bot = bot
         self.out = out
         self.stdin = stdin
         self._ids = itertools.count(1)
+        # Ids are unique across runs: a second session on the same data dir must not find its
+        # lines already claimed by the first one's.
+        self._run_id = uuid.uuid4().hex[:12]
+        self._interrupts: set[asyncio.Task[None]] = set()
         locale = os.environ.get("LANG", "").split(".")[0].replace("_", "-") or None
         self.sender = Sender("console-user", getpass.getuser(), locale)
 
     def _message(self, text: str, attachments: tuple[Attachment, ...] = ()) -> Inbound:
-        return Inbound(CHAT, self.sender, text, attachments, addressed=True, message_id=str(next(self._ids)))
+        return Inbound(
+            CHAT,
+            self.sender,
+            text,
+            attachments,
+            addressed=True,
+            message_id=f"{self._run_id}:{next(self._ids)}",
+        )
 
     def to_inbound(self, line: str) -> Inbound | None:
         """Map one input line; ``/upload PATH`` becomes an attachment. ``None`` means quit."""
@@ -177,13 +189,12 @@ class ConsoleSession:
         return target
 
     async def run(self) -> int:
-        lang = await self.bot.language(CHAT, "", self.sender.locale)
-        await self.bot.commands.help(CHAT, self.out, lang)
+        await self.out.send_text(CHAT, await self.bot.help_text(CHAT, self.sender.locale))
         loop = asyncio.get_running_loop()
         if self.out.interactive:
             # Ctrl+C stops the job in progress, like /cancel; /quit or Ctrl+D leaves.
             with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signal.SIGINT, lambda: self.bot.queues.cancel(CHAT))
+                loop.add_signal_handler(signal.SIGINT, self._interrupt)
         while True:
             if self.out.interactive:
                 self.out.prompt("you> ")
@@ -194,16 +205,24 @@ class ConsoleSession:
                 continue
             missing = self._missing_file(line)
             if missing is not None:
-                lang = await self.bot.language(CHAT, line, self.sender.locale)
+                lang = await self.bot.language(CHAT, self.sender.locale)
                 await self.out.send_text(CHAT, t(lang, "upload_file_missing", name=missing[:200]))
                 continue
             inbound = self.to_inbound(line)
             if inbound is None:
                 break
-            await self.bot.handle(inbound)
+            try:
+                await self.bot.receive(inbound)
+            except CoreUnavailable as exc:
+                await self.out.send_text(CHAT, exc.notice)
             await self.bot.wait_idle(CHAT)
         await self.bot.wait_idle(CHAT)
         return 0
+
+    def _interrupt(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.bot.interrupt(CHAT))
+        self._interrupts.add(task)
+        task.add_done_callback(self._interrupts.discard)
 
 
 def console_outbound(

@@ -70,8 +70,9 @@ class Accounts:
             await self._store.save_chat(record)
             return record
 
-    async def account(self, chat: ChatKey) -> ChatAccount:
-        record = await self.record(chat)
+    async def account(self, chat: ChatKey, *, record: ChatRecord | None = None) -> ChatAccount:
+        """The chat's account; ``record`` is the chat's record when the caller has just read it."""
+        record = record if record is not None else await self.record(chat)
         profile = get_profile(record.skill or self._settings.nemo_skill)
         transport = self._transport_for(profile)
         tokens = await self._token_source(record, transport)
@@ -121,6 +122,8 @@ class Accounts:
 
     async def ensure_session(self, account: ChatAccount, lang: Lang, *, fresh: bool = False) -> str:
         """The chat's session id, creating a session first when there is none (or ``fresh``)."""
+        if account.record.session_id and not fresh:
+            return account.record.session_id  # read when the work started; the chat's lane is serial
         async with self._session_locks[account.record.chat]:
             record = await self.record(account.record.chat)
             if record.session_id and not fresh:

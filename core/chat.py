@@ -32,11 +32,16 @@ class ChatKey:
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """Who sent a message; ``locale`` is the platform's language hint (``en``, ``zh-hans``, …)."""
+    """Who sent a message; ``locale`` is the platform's language hint (``en``, ``zh-hans``, …).
+
+    ``is_chat_admin`` is the platform's fact that the sender moderates this chat (Discord's Manage
+    Messages, a Telegram group administrator); in groups it lets them stop or reset others' work.
+    """
 
     user_id: str
     display_name: str = ""
     locale: str | None = None
+    is_chat_admin: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,6 @@ class ChatContext:
     store: Store
     settings: Settings
     is_group: bool = False
-    requester: str | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     # True while the process shuts down: cancelled work then stays open in the store for the restart,
     # instead of being reported and closed as a user's /cancel.

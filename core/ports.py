@@ -37,8 +37,7 @@ class Outbound(Protocol):
     """What the core needs from a chat platform. Every method may raise; the core handles it.
 
     ``final`` marks the last version of a streamed reply: adapters may format it (e.g. HTML) then,
-    and must send plain text before. ``notify`` asks for a fresh message that alerts the user
-    (results), ``buttons`` offers actions under the message.
+    and must send plain text before; ``buttons`` offers actions under the message.
     """
 
     @property
@@ -79,16 +78,22 @@ class UploadCapByChat(Protocol):
 class JobKind(enum.StrEnum):
     TURN = "turn"
     RENDER = "render"
+    # Files (and their caption instruction) or links being uploaded; a restart tells what to resend.
+    UPLOAD = "upload"
 
 
 class JobState(enum.StrEnum):
-    """A job's life: accepted (stored, not yet sent), running (sent to the backend), then an end."""
+    """A job's life: accepted (stored, not yet sent), running (sent to the backend), then an end.
+
+    ``CANCELLED`` is the user's /cancel (or Cancel button): stored at once, never resumed.
+    """
 
     ACCEPTED = "accepted"
     RUNNING = "running"
     DELIVERING = "delivering"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def open(self) -> bool:
@@ -159,6 +164,10 @@ class Store(Protocol):
 
     async def claim_message(self, chat: ChatKey, message_id: str) -> bool: ...
 
+    async def release_message(self, chat: ChatKey, message_id: str) -> None:
+        """Undo a claim whose event could not be stored after all, so its redelivery is taken."""
+        ...
+
     async def save_job(self, job: Job) -> None: ...
 
     async def get_job(self, job_id: str) -> Job | None: ...
@@ -173,6 +182,10 @@ class Store(Protocol):
         self, chat: ChatKey, day: str, *, user_id: str | None = None, kind: str | None = None
     ) -> int:
         """How many usage events match (``day`` is ``YYYY-MM-DD`` UTC)."""
+        ...
+
+    async def user_usage(self, platform: str, user_id: str, day: str, *, kind: str | None = None) -> int:
+        """How many usage events one user of a platform had on ``day``, in every chat together."""
         ...
 
     async def usage_report(self, day: str) -> list[UsageRow]:

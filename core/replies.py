@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from core.chat import Action, ChatKey, MessageRef, PlatformLimits
 from core.ports import ChatUnavailable, MessageGone, Outbound, PlatformError, PlatformRateLimited
@@ -71,8 +71,11 @@ class StreamingReply:
         is_group: bool = False,
         clock: Callable[[], float] | None = None,
         transform: Callable[[str], str] | None = None,
+        on_first_message: Callable[[MessageRef], Awaitable[None]] | None = None,
     ) -> None:
         self._out = out
+        # Told the first message's id, so a job can remember where its progress is shown.
+        self._on_first_message = on_first_message
         self._chat = chat
         self._limits: PlatformLimits = out.limits
         self._interval = self._limits.edit_interval(is_group)
@@ -88,7 +91,6 @@ class StreamingReply:
         self._rendering = False
         self._closing = False
         self.unavailable = False
-        self.edits = 0
 
     @property
     def started(self) -> bool:
@@ -196,7 +198,18 @@ class StreamingReply:
                     ref = await self._out.send_text(self._chat, piece, buttons=piece_buttons, final=final)
                     self._refs.append(ref)
                     self._shown.append(piece)
+                    if len(self._refs) == 1 and self._on_first_message is not None:
+                        await self._noted(ref)
                 self._last_edit = self._clock()
+
+    async def _noted(self, ref: MessageRef) -> None:
+        assert self._on_first_message is not None
+        try:
+            await self._on_first_message(ref)
+        except Exception:  # broad on purpose: remembering the message must not stop the reply
+            log.warning(
+                "could not remember reply message %s in %s", ref.message_id, self._chat, exc_info=True
+            )
 
     async def _edit(self, index: int, piece: str, *, final: bool, buttons: Sequence[Action]) -> None:
         if not self._limits.can_edit:
@@ -209,7 +222,6 @@ class StreamingReply:
         except MessageGone:
             self._refs[index] = await self._out.send_text(self._chat, piece, buttons=buttons, final=final)
         self._shown[index] = piece
-        self.edits += 1
 
 
 async def send_safely(out: Outbound, chat: ChatKey, text: str, *, buttons: Sequence[Action] = ()) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from core.texts_access import ACCESS_TEXTS
+from core.texts_door import DOOR_TEXTS
 
 _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     # /help and /start: what to send and every command.
@@ -361,4 +362,4 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     "btn_help": {"en": "Help", "zh": "帮助"},
 }
 
-CATALOG: Final[Mapping[str, Mapping[str, str]]] = {**_GENERAL, **ACCESS_TEXTS}
+CATALOG: Final[Mapping[str, Mapping[str, str]]] = {**_GENERAL, **ACCESS_TEXTS, **DOOR_TEXTS}

@@ -230,3 +230,30 @@ class TurnRelay:
 
         with contextlib.suppress(Exception):
             await asyncio.shield(tell())
+
+
+async def resume_interrupted_turn(ctx: ChatContext, job: Job) -> None:
+    """After a restart in the middle of a turn: compare the draft with the one stored before it and
+    report what the editor did; the turn is never sent again."""
+    try:
+        before = json.loads(job.detail) if job.detail else None
+    except ValueError:
+        before = None
+    changes: list[str] = []
+    if job.session_id:
+        try:
+            state = await ctx.account.client.state(job.session_id)
+            changes = diff_drafts(before, state.draft)
+        except NemoError as exc:
+            log.info("state read for an interrupted turn failed: %s", exc)
+    bullets = _bullets(changes) if changes else t(ctx.lang, "no_visible_change")
+    await send_safely(
+        ctx.out,
+        ctx.chat,
+        t(ctx.lang, "restarted_during_turn", changes=bullets),
+        buttons=(Action.STATUS, Action.EXPORT) if changes else (Action.STATUS,),
+    )
+    job.state = JobState.DONE
+    job.updated_at = datetime.now(UTC)
+    job.detail = "reported after restart"
+    await ctx.store.save_job(job)

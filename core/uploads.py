@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import mimetypes
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from core.chat import Action, Attachment
+from core.chat import Action, Attachment, MessageRef
 from core.context import ChatContext
 from core.explain import SUPPORTED_FORMATS, explain
 from core.i18n import t
@@ -130,8 +130,16 @@ def describe_file(item: UploadedFile) -> str:
     return f"• {item.filename} — {item.file_type}{suffix}"
 
 
-async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]) -> bool:
-    """Upload what can be uploaded and reply once listing it; True when anything was received."""
+async def upload_attachments(
+    ctx: ChatContext,
+    attachments: Sequence[Attachment],
+    *,
+    on_progress_message: Callable[[MessageRef], Awaitable[None]] | None = None,
+) -> bool:
+    """Upload what can be uploaded and reply once listing it; True when anything was received.
+
+    ``on_progress_message`` learns where the progress is shown (the upload job remembers it, so a
+    restart replaces "Uploading… 34%" with what to resend)."""
     accepted, refused = check_attachments(ctx, attachments)
     for refusal in refused:
         await send_safely(ctx.out, ctx.chat, refusal.message)
@@ -149,7 +157,7 @@ async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]
     ]
     names = ", ".join(source.filename for source in sources)
     total = sum(a.size or 0 for a, _ in accepted)
-    progress = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group)
+    progress = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group, on_first_message=on_progress_message)
     loop = asyncio.get_running_loop()
     last = [0.0]
 

@@ -88,7 +88,10 @@ _V1: Migration = (
 # v2: a user's own NemoVideo token per chat (/token), encrypted like the other token column.
 _V2: Migration = ("ALTER TABLE chats ADD COLUMN user_token TEXT",)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+# v3: daily caps count a user's events across every chat of a platform; this answers that sum.
+_V3: Migration = ("CREATE INDEX usage_by_user ON usage (platform, user_id, day)",)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -54,6 +54,9 @@ _CLAIM = """
     INSERT OR IGNORE INTO processed_messages (platform, chat_id, thread_id, message_id, created_at)
     VALUES (?, ?, ?, ?, ?)
 """
+_RELEASE = """
+    DELETE FROM processed_messages WHERE platform = ? AND chat_id = ? AND thread_id = ? AND message_id = ?
+"""
 _PRUNE = "DELETE FROM processed_messages WHERE created_at < ?"
 _SAVE_JOB = """
     INSERT INTO jobs (
@@ -90,6 +93,10 @@ _USAGE = """
     SELECT COALESCE(SUM(count), 0) FROM usage
     WHERE platform = ? AND chat_id = ? AND thread_id = ? AND day = ?
         AND (? IS NULL OR user_id = ?) AND (? IS NULL OR kind = ?)
+"""
+_USER_USAGE = """
+    SELECT COALESCE(SUM(count), 0) FROM usage
+    WHERE platform = ? AND user_id = ? AND day = ? AND (? IS NULL OR kind = ?)
 """
 _USAGE_REPORT = """
     SELECT platform, chat_id, thread_id, user_id, kind, count FROM usage
@@ -228,6 +235,9 @@ class SqliteStore:
         changed = await self._write(_CLAIM, (*key_columns(chat), message_id, encode_time(self._clock())))
         return changed == 1
 
+    async def release_message(self, chat: ChatKey, message_id: str) -> None:
+        await self._write(_RELEASE, (*key_columns(chat), message_id))
+
     async def prune_processed(self, older_than: datetime) -> int:
         """Forget claims made before ``older_than``; return how many were forgotten."""
         return await self._write(_PRUNE, (encode_time(older_than),))
@@ -270,6 +280,10 @@ class SqliteStore:
         self, chat: ChatKey, day: str, *, user_id: str | None = None, kind: str | None = None
     ) -> int:
         rows = await self._read(_USAGE, (*key_columns(chat), check_day(day), user_id, user_id, kind, kind))
+        return int(rows[0][0])
+
+    async def user_usage(self, platform: str, user_id: str, day: str, *, kind: str | None = None) -> int:
+        rows = await self._read(_USER_USAGE, (platform, user_id, check_day(day), kind, kind))
         return int(rows[0][0])
 
     async def usage_report(self, day: str) -> list[UsageRow]:

@@ -26,6 +26,8 @@ ALLOWED_UPDATES = ("message", "callback_query")
 # getUpdates at once while unconfirmed updates remain, so there is no long wait to lean on).
 _HOLD_POLL_S = 0.25
 _MAX_BACKOFF_S = 30.0
+# An update the core could not store (storage failing) is handed over again after this long.
+_REFUSED_RETRY_S = 1.0
 
 
 class Poller:
@@ -106,7 +108,13 @@ class Poller:
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
                 continue
             backoff = 1.0
-            fresh = [u for u in updates if self._last_seen is None or u.update_id > self._last_seen]
+            fresh = [
+                u
+                for u in updates
+                if self._last_seen is None
+                or u.update_id > self._last_seen
+                or self._acceptance.retry(u.update_id, _REFUSED_RETRY_S)
+            ]
             await self._dispatch(fresh)
             if fresh or holding:
                 # Give the handlers a moment, so the next request can already confirm these.
@@ -115,5 +123,5 @@ class Poller:
     async def _dispatch(self, updates: list[Update]) -> None:
         for update in updates:
             self._acceptance.track(update.update_id)
-            self._last_seen = update.update_id
+            self._last_seen = max(update.update_id, self._last_seen or update.update_id)
             await self._queue.put(update)

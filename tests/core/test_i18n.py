@@ -14,6 +14,13 @@ from core.texts import CATALOG
 
 # The placeholders each text is documented to take (the contract with the code that calls t()).
 EXPECTED_PLACEHOLDERS: dict[str, set[str]] = {
+    "storage_unavailable": set(),
+    "reset_not_allowed": set(),
+    "admin_usage_private": set(),
+    "upload_interrupted": {"files"},
+    "upload_interrupted_caption": {"caption"},
+    "working_below": set(),
+    "download_failed": {"name"},
     "slow_down": set(),
     "daily_limit": {"cap"},
     "allowance": {"user_left", "user_cap", "chat_left", "chat_cap"},

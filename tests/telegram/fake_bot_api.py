@@ -62,6 +62,8 @@ class FakeBotApi:
         self.flood = Flood()
         self.reject_html = False
         self.blocked_chats: set[int] = set()
+        # (chat id, user id) pairs getChatMember reports as "administrator".
+        self.chat_admins: set[tuple[int, int]] = set()
         # Set to a directory to behave like `telegram-bot-api --local`: files by absolute path.
         self.local_dir: Path | None = None
         self.calls: list[Call] = []

@@ -201,6 +201,30 @@ async def answer_callback_query(api: FakeBotApi, call: Call) -> Any:
     return True
 
 
+async def get_chat_member(api: FakeBotApi, call: Call) -> Any:
+    chat_id, user_id = int(call.params["chat_id"]), int(call.params["user_id"])
+    status = "administrator" if (chat_id, user_id) in api.chat_admins else "member"
+    user = {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+    if status == "administrator":
+        return {
+            "status": status,
+            "user": user,
+            "can_be_edited": False,
+            "is_anonymous": False,
+            "can_manage_chat": True,
+            "can_delete_messages": True,
+            "can_manage_video_chats": False,
+            "can_restrict_members": True,
+            "can_promote_members": False,
+            "can_change_info": False,
+            "can_invite_users": True,
+            "can_post_stories": False,
+            "can_edit_stories": False,
+            "can_delete_stories": False,
+        }
+    return {"status": status, "user": user}
+
+
 METHODS: dict[str, Handler] = {
     "getUpdates": get_updates,
     "sendMessage": send_message,
@@ -213,6 +237,7 @@ METHODS: dict[str, Handler] = {
     "deleteWebhook": delete_webhook,
     "setMyCommands": set_my_commands,
     "answerCallbackQuery": answer_callback_query,
+    "getChatMember": get_chat_member,
 }
 
 
