@@ -210,7 +210,7 @@ async def _warm_up(bot: NemoBot, out: ArrayOutbound, chats: int, concurrency: in
     async def one(number: int) -> None:
         chat = ChatKey(PLATFORM, str(number))
         async with gate:
-            await bot.handle(
+            await bot.receive(
                 Inbound(chat, Sender(f"u{number}", "", "en"), f"bench warm c{number:04d}", message_id="w")
             )
             await bot.wait_idle(chat)
@@ -229,7 +229,7 @@ async def _measured_turns(bot: NemoBot, options: Options, started: dict[int, flo
         await asyncio.sleep(offsets[number])
         chat = ChatKey(PLATFORM, str(number))
         started[number] = time.monotonic()
-        await bot.handle(
+        await bot.receive(
             Inbound(chat, Sender(f"u{number}", "", "en"), f"bench run c{number:04d}", message_id="r")
         )
         await bot.wait_idle(chat)

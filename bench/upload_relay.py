@@ -115,7 +115,7 @@ class BotUploader:
         cpu = time.process_time()
         self._answers.clear()
         started = time.perf_counter()
-        await self.bot.handle(inbound)
+        await self.bot.receive(inbound)
         await self.bot.wait_idle(CHAT)
         confirmed = time.perf_counter() - started
         cpu = time.process_time() - cpu

@@ -61,6 +61,14 @@ class NemoBot:
         self._outbounds[platform] = out
         self._usernames[platform] = bot_username
 
+    def attached(self, platform: str) -> bool:
+        """Whether an adapter has attached ``platform`` (for start-up checks and tests)."""
+        return platform in self._outbounds
+
+    def busy(self, chat: ChatKey) -> bool:
+        """Whether the chat has work running or waiting (for observers and tests)."""
+        return self._work.busy(chat)
+
     # The door ----------------------------------------------------------------------------------
 
     async def receive(self, inbound: Inbound) -> None:
