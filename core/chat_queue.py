@@ -60,6 +60,14 @@ class ChatQueues:
         items = [*lane.pending, *([lane.current_item] if lane.current_item is not None else [])]
         return {item.requester for item in items if item.requester is not None}
 
+    def labels(self, chat: ChatKey) -> list[str]:
+        """The labels of the work running or waiting in this chat, running first."""
+        lane = self._lanes.get(chat)
+        if lane is None:
+            return []
+        current = [lane.current_item.label] if lane.current_item is not None else []
+        return current + [item.label for item in lane.pending]
+
     def submit(self, chat: ChatKey, item: Item) -> int:
         """Queue ``item``; returns how many items were ahead of it."""
         lane = self._lanes.get(chat)

@@ -37,6 +37,11 @@ DOOR_TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "With them, I'll then do what you asked: “{caption}”.",
         "zh": "收到后我会照你的要求处理：“{caption}”。",
     },
+    # Export pressed (or typed) again while the chat's export is still running or waiting.
+    "export_in_progress": {
+        "en": "An export is already on its way here – I'll post the video when it's ready.",
+        "zh": "导出已在进行中——视频完成后我会发到这里。",
+    },
     # Discord: the deferred slash command's reply; the work itself shows up as normal channel messages.
     "working_below": {"en": "Working on it below ↓", "zh": "正在处理，请看下方 ↓"},
     # A platform would not hand over a file the user sent; {name} the file name.

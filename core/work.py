@@ -231,7 +231,12 @@ class Work:
         await self.submit(req, "upload", work, job=job, requester=job.requester)
 
     async def export(self, req: Request) -> None:
-        """A render, counted against the daily caps like a turn; stored before it is queued."""
+        """A render, counted against the daily caps like a turn; stored before it is queued.
+
+        While one is running or waiting in the chat, another (a double tap) starts nothing."""
+        if await self._exporting(req.chat):
+            await send_safely(req.out, req.chat, t(req.lang, "export_in_progress"))
+            return
         if not await self.allowed(req, "export"):
             return
         job = self.new_job(req.chat, JobKind.RENDER, requester=req.sender.user_id)
@@ -242,6 +247,11 @@ class Work:
             await ExportFlow(ctx, job).start()
 
         await self.submit(req, "export", work, job=job, requester=job.requester)
+
+    async def _exporting(self, chat: ChatKey) -> bool:
+        if any(label.endswith("export") for label in self._queues.labels(chat)):
+            return True
+        return any(job.chat == chat and job.kind is JobKind.RENDER for job in await self._store.open_jobs())
 
     async def new_session(self, req: Request) -> None:
         """``/new``: a fresh backend session, in order after the chat's earlier work."""
@@ -309,7 +319,7 @@ class Work:
             req = Request(job.chat, out, lang, Sender(job.requester or ""))
             item = Item(
                 self._guarded(job.chat, out, lang, self._resumed(req, job)),
-                f"resume-{job.kind}",
+                f"resume-{'export' if job.kind is JobKind.RENDER else job.kind}",
                 job.requester,
                 job,
             )

@@ -70,11 +70,7 @@ def test_core_modules_import_no_platform_or_storage_library(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [
-        p
-        for p in sorted((ROOT / "bots").rglob("*.py"))
-        if str(p.relative_to(ROOT)) not in COMPOSITION_ROOTS
-    ],
+    [p for p in sorted((ROOT / "bots").rglob("*.py")) if str(p.relative_to(ROOT)) not in COMPOSITION_ROOTS],
     ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_adapters_enter_the_core_only_through_the_door(path: Path) -> None:

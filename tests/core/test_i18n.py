@@ -15,6 +15,7 @@ from core.texts import CATALOG
 # The placeholders each text is documented to take (the contract with the code that calls t()).
 EXPECTED_PLACEHOLDERS: dict[str, set[str]] = {
     "storage_unavailable": set(),
+    "export_in_progress": set(),
     "reset_not_allowed": set(),
     "admin_usage_private": set(),
     "upload_interrupted": {"files"},
