@@ -130,8 +130,11 @@ class SqliteStore:
         *,
         cipher: TokenCipher | None = None,
         clock: Callable[[], datetime] = utc_now,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> SqliteStore:
         """Open (creating if needed) the database at ``path`` and migrate it to the current schema.
+
+        ``busy_timeout_ms`` is how long a write waits for another connection's lock before failing.
 
         Raises :class:`~storage.migrations.SchemaTooNewError` for a file from a newer nemobot.
         """
@@ -139,7 +142,7 @@ class SqliteStore:
         db = await aiosqlite.connect(path, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
-            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
             rows = list(await db.execute_fetchall("PRAGMA journal_mode = WAL"))
             if str(rows[0][0]).lower() != "wal":
                 raise RuntimeError(f"{path}: SQLite refused WAL mode (got {rows[0][0]!r})")
