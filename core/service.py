@@ -137,10 +137,10 @@ class NemoBot:
         return self._gate.allowed(chat, user_id)
 
     async def language(self, chat: ChatKey, locale: str | None = None) -> Lang:
-        return _language(await self._store.get_chat(chat), detect_language("", locale))
+        return _language(await self._record_if_readable(chat), detect_language("", locale))
 
     async def help_text(self, chat: ChatKey, locale: str | None = None) -> str:
-        record = await self._store.get_chat(chat)
+        record = await self._record_if_readable(chat)
         lang = _language(record, detect_language("", locale))
         out = self._outbounds.get(chat.platform)
         if out is None:
@@ -186,6 +186,14 @@ class NemoBot:
             log.error("reading chat %s failed: %s", chat, exc)
             await self._release(chat, claim)
             raise CoreUnavailable(t(fallback, "storage_unavailable")) from exc
+
+    async def _record_if_readable(self, chat: ChatKey) -> ChatRecord | None:
+        """For answers that need no storage: a failing store means defaults, not an error."""
+        try:
+            return await self._store.get_chat(chat)
+        except Exception as exc:  # broad on purpose: any store failure; logged, defaults used
+            log.warning("reading chat %s failed: %s", chat, exc)
+            return None
 
     async def _release(self, chat: ChatKey, claim: str | None) -> None:
         if claim is None:
