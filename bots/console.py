@@ -22,7 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from core.chat import Action, Attachment, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits, Sender
+from core.chat import (
+    Action,
+    Attachment,
+    Button,
+    ChatAction,
+    ChatKey,
+    Inbound,
+    MessageRef,
+    PlatformLimits,
+    Sender,
+)
 from core.i18n import t
 from core.inbound import Core, CoreUnavailable
 from core.nemo.multipart import read_file_chunks
@@ -74,13 +84,13 @@ class ConsoleOutbound:
             self._write("\n")
             self._line_open = False
 
-    def _block(self, text: str, buttons: Sequence[Action]) -> None:
+    def _block(self, text: str, buttons: Sequence[Button]) -> None:
         self._close_line()
-        hints = " · ".join(_BUTTON_HINTS[b] for b in buttons if b in _BUTTON_HINTS)
+        hints = " · ".join(_BUTTON_HINTS[b.action] for b in buttons if b.action in _BUTTON_HINTS)
         self._write(f"nemobot> {text}\n" + (f"         [{hints}]\n" if hints else ""))
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
         ref = MessageRef(chat, str(next(self._ids)))
         self._shown[ref.message_id] = _Shown(text if (final or self.interactive) else "", final)
@@ -94,7 +104,7 @@ class ConsoleOutbound:
         return ref
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
         shown = self._shown.setdefault(ref.message_id, _Shown())
         if not self.interactive:
@@ -113,7 +123,7 @@ class ConsoleOutbound:
         shown.text, shown.final = text, final
         if final:
             self._close_line()
-            hints = " · ".join(_BUTTON_HINTS[b] for b in buttons if b in _BUTTON_HINTS)
+            hints = " · ".join(_BUTTON_HINTS[b.action] for b in buttons if b.action in _BUTTON_HINTS)
             if hints:
                 self._write(f"         [{hints}]\n")
             self._last = None
@@ -123,7 +133,7 @@ class ConsoleOutbound:
         self._write(text)
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         self.exports_dir.mkdir(parents=True, exist_ok=True)
         target = self.exports_dir / path.name

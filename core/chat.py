@@ -86,6 +86,16 @@ class Action(enum.StrEnum):
     HELP = "help"
 
 
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button under a message, as the core offers it: the action, its label in the chat's
+    language, and (where it matters) who asked for the work, so an adapter can ping them."""
+
+    action: Action
+    label: str
+    requester: str | None = None
+
+
 class ChatAction(enum.StrEnum):
     """A transient activity indicator ("typing…", "sending video…")."""
 

@@ -13,7 +13,7 @@ from core.access import Gate, today
 from core.accounts import Accounts
 from core.chat import Action, Inbound
 from core.explain import explain
-from core.i18n import parse_lang, t
+from core.i18n import labelled, parse_lang, t
 from core.intents import Command, command_action, find_media_urls
 from core.nemo.draft import summarize_draft
 from core.nemo.errors import NemoError, SessionNotFound
@@ -144,7 +144,7 @@ class CommandHandler:
             out,
             chat,
             t(lang, "status", timeline=summarize_draft(state.draft), uploads="\n".join(uploads) or "—"),
-            buttons=(Action.EXPORT, Action.CREDITS),
+            buttons=labelled(lang, Action.EXPORT, Action.CREDITS),
         )
 
     async def new_session(self, req: Request) -> None:

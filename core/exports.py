@@ -13,10 +13,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.chat import Action, ChatAction
+from core.chat import Action, Button, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
-from core.i18n import t
+from core.i18n import labelled, t
 from core.nemo.client import new_render_id, poll_delays
 from core.nemo.draft import is_exportable
 from core.nemo.errors import ApiError, BackendUnavailable, NemoError, RenderRejected
@@ -178,7 +178,9 @@ class ExportFlow:
                 size = -1
             if size > 0:
                 try:
-                    await ctx.out.send_video(ctx.chat, path, caption=caption, buttons=(Action.NEW,))
+                    await ctx.out.send_video(
+                        ctx.chat, path, caption=caption, buttons=self._new_project_button()
+                    )
                     sent = True
                 except ChatUnavailable:
                     raise
@@ -197,9 +199,15 @@ class ExportFlow:
                     link=link,
                 )
             )
-            await send_safely(ctx.out, ctx.chat, body + (f"\n{web}" if web else ""), buttons=(Action.NEW,))
+            await send_safely(
+                ctx.out, ctx.chat, body + (f"\n{web}" if web else ""), buttons=self._new_project_button()
+            )
         await self.card.finish(t(ctx.lang, "export_delivered"))
         await self._save(JobState.DONE)
+
+    def _new_project_button(self) -> tuple[Button, ...]:
+        # The result pings whoever asked for it (Discord mentions the button's requester).
+        return labelled(self.ctx.lang, Action.NEW, requester=self.job.requester)
 
     async def _web_link(self) -> str:
         record = self.ctx.account.record

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits
+from core.chat import Button, ChatAction, ChatKey, MessageRef, PlatformLimits
 
 
 class PlatformError(Exception):
@@ -37,22 +37,23 @@ class Outbound(Protocol):
     """What the core needs from a chat platform. Every method may raise; the core handles it.
 
     ``final`` marks the last version of a streamed reply: adapters may format it (e.g. HTML) then,
-    and must send plain text before; ``buttons`` offers actions under the message.
+    and must send plain text before; ``buttons`` offers actions under the message, already labelled
+    in the chat's language (an adapter never asks the core for it).
     """
 
     @property
     def limits(self) -> PlatformLimits: ...
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef: ...
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None: ...
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef: ...
 
     async def chat_action(self, chat: ChatKey, action: ChatAction) -> None: ...

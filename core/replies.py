@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from core.chat import Action, ChatKey, MessageRef, PlatformLimits
+from core.chat import Button, ChatKey, MessageRef, PlatformLimits
 from core.ports import ChatUnavailable, MessageGone, Outbound, PlatformError, PlatformRateLimited
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class StreamingReply:
         if self._pending is None:
             self._pending = text
 
-    async def finish(self, text: str, *, buttons: Sequence[Action] = ()) -> bool:
+    async def finish(self, text: str, *, buttons: Sequence[Button] = ()) -> bool:
         """Deliver the final text (formatted as final), waiting out the edit budget if needed.
 
         Returns False when it could not be delivered (the chat is gone, or the platform kept
@@ -184,7 +184,7 @@ class StreamingReply:
         log.warning("gave up delivering a final reply in %s", self._chat)
         return False
 
-    async def _render(self, text: str, *, final: bool, buttons: Sequence[Action]) -> None:
+    async def _render(self, text: str, *, final: bool, buttons: Sequence[Button]) -> None:
         async with self._lock:
             pieces = split_text(text, self._limits.max_text, self._limits.text_length)
             for index, piece in enumerate(pieces):
@@ -211,7 +211,7 @@ class StreamingReply:
                 "could not remember reply message %s in %s", ref.message_id, self._chat, exc_info=True
             )
 
-    async def _edit(self, index: int, piece: str, *, final: bool, buttons: Sequence[Action]) -> None:
+    async def _edit(self, index: int, piece: str, *, final: bool, buttons: Sequence[Button]) -> None:
         if not self._limits.can_edit:
             if final:
                 self._refs[index] = await self._out.send_text(self._chat, piece, buttons=buttons, final=True)
@@ -224,7 +224,7 @@ class StreamingReply:
         self._shown[index] = piece
 
 
-async def send_safely(out: Outbound, chat: ChatKey, text: str, *, buttons: Sequence[Action] = ()) -> None:
+async def send_safely(out: Outbound, chat: ChatKey, text: str, *, buttons: Sequence[Button] = ()) -> None:
     """Send a (possibly long) message, riding out platform rate limits; a gone chat is logged only."""
     pieces = split_text(text, out.limits.max_text, out.limits.text_length)
     for index, piece in enumerate(pieces):

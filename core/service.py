@@ -191,8 +191,8 @@ class NemoBot:
         """For answers that need no storage: a failing store means defaults, not an error."""
         try:
             return await self._store.get_chat(chat)
-        except Exception as exc:  # broad on purpose: any store failure; logged, defaults used
-            log.warning("reading chat %s failed: %s", chat, exc)
+        except Exception:  # broad on purpose: any store failure; logged, defaults used
+            log.warning("reading chat %s failed", chat, exc_info=True)
             return None
 
     async def _release(self, chat: ChatKey, claim: str | None) -> None:

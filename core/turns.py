@@ -19,7 +19,7 @@ from core.chat import Action, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.gui_language import translate_gui
-from core.i18n import t
+from core.i18n import labelled, t
 from core.nemo.draft import diff_drafts, summarize_tracks
 from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTimedOut
 from core.nemo.events import Heartbeat
@@ -157,7 +157,9 @@ class TurnRelay:
                 if changes
                 else t(ctx.lang, "turn_silent_nochange")
             )
-            await self.reply.finish(text, buttons=AFTER_EDIT_ACTIONS if changes else ())
+            await self.reply.finish(
+                text, buttons=labelled(self.ctx.lang, *AFTER_EDIT_ACTIONS) if changes else ()
+            )
             await self._save(JobState.DONE)
             return
         translation = translate_gui(turn.transcript.finish(), ctx.lang)
@@ -169,7 +171,7 @@ class TurnRelay:
         buttons = list(translation.actions)
         if turn.tool_calls:
             buttons += [a for a in AFTER_EDIT_ACTIONS if a not in buttons]
-        await self.reply.finish(text, buttons=buttons)
+        await self.reply.finish(text, buttons=labelled(ctx.lang, *buttons))
         await self._save(JobState.DONE)
 
     async def _read_state(self) -> SessionState | None:
@@ -202,7 +204,9 @@ class TurnRelay:
             changes = latest
         if changes:
             text = t(ctx.lang, "stream_recovered", changes=_bullets(changes))
-            await self.reply.finish(self._after_shown(text), buttons=AFTER_EDIT_ACTIONS)
+            await self.reply.finish(
+                self._after_shown(text), buttons=labelled(self.ctx.lang, *AFTER_EDIT_ACTIONS)
+            )
             await self._save(JobState.DONE, "recovered after a dropped stream")
             return
         final = notice if polls == 1 else t(ctx.lang, "stream_lost")
@@ -251,7 +255,9 @@ async def resume_interrupted_turn(ctx: ChatContext, job: Job) -> None:
         ctx.out,
         ctx.chat,
         t(ctx.lang, "restarted_during_turn", changes=bullets),
-        buttons=(Action.STATUS, Action.EXPORT) if changes else (Action.STATUS,),
+        buttons=labelled(ctx.lang, Action.STATUS, Action.EXPORT)
+        if changes
+        else labelled(ctx.lang, Action.STATUS),
     )
     job.state = JobState.DONE
     job.updated_at = datetime.now(UTC)

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from core.chat import Action, Attachment, MessageRef
 from core.context import ChatContext
 from core.explain import SUPPORTED_FORMATS, explain
-from core.i18n import t
+from core.i18n import labelled, t
 from core.intents import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from core.nemo.errors import NemoError, SessionNotFound
 from core.nemo.models import UploadedFile, UploadResult
@@ -181,7 +181,9 @@ async def upload_attachments(
         await progress.finish(t(ctx.lang, "upload_fetch_failed", name=names))
         return False
     received = "\n".join(describe_file(item) for item in result.files) or names
-    await progress.finish(t(ctx.lang, "upload_received", files=received), buttons=(Action.STATUS,))
+    await progress.finish(
+        t(ctx.lang, "upload_received", files=received), buttons=labelled(ctx.lang, Action.STATUS)
+    )
     return True
 
 
@@ -210,6 +212,9 @@ async def upload_urls(ctx: ChatContext, urls: Sequence[str]) -> bool:
         return False
     received = "\n".join(describe_file(item) for item in result.files) or "\n".join(urls)
     await send_safely(
-        ctx.out, ctx.chat, t(ctx.lang, "upload_received", files=received), buttons=(Action.STATUS,)
+        ctx.out,
+        ctx.chat,
+        t(ctx.lang, "upload_received", files=received),
+        buttons=labelled(ctx.lang, Action.STATUS),
     )
     return True

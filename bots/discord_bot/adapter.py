@@ -24,12 +24,12 @@ from bots.discord_bot.commands import build_group
 from bots.discord_bot.files import AttachmentFetcher, AttachmentUnavailable
 from bots.discord_bot.interactions import InteractionRouter
 from bots.discord_bot.mapping import PLATFORM, message_to_inbound
-from bots.discord_bot.outbound import DiscordOutbound, Requesters
+from bots.discord_bot.outbound import DiscordOutbound
 from bots.discord_bot.settings import DiscordSettings
 from bots.discord_bot.sync import CommandSync
 from bots.discord_bot.views import ActionButtons, action_for
 from core.chat import ChatKey
-from core.i18n import Lang, t
+from core.i18n import t
 from core.inbound import Core, CoreUnavailable
 from core.ports import PlatformError
 
@@ -65,7 +65,6 @@ class DiscordAdapter:
         self.core = core
         self.settings = settings
         self.data_dir = data_dir
-        self.requesters = Requesters()
         self.fetcher = AttachmentFetcher()
         # The bot never joins voice: skip discord.py's start-up warnings about voice libraries.
         discord.VoiceClient.warn_nacl = False
@@ -79,8 +78,6 @@ class DiscordAdapter:
         )
         self.outbound = DiscordOutbound(
             self.client,
-            language=self._chat_language,
-            requesters=self.requesters,
             download_cap=settings.discord_max_download_mb * 1_000_000,
         )
         self.router = InteractionRouter(core, self.outbound, self._open_attachment)
@@ -188,7 +185,6 @@ class DiscordAdapter:
         inbound = message_to_inbound(message, user.id, self._open_attachment)
         if inbound is None or not inbound.addressed:
             return
-        self.requesters.note(inbound.chat, inbound.sender.user_id)
         try:
             await self.core.receive(inbound)
         except CoreUnavailable as exc:
@@ -208,16 +204,13 @@ class DiscordAdapter:
 
     # Helpers -----------------------------------------------------------------------------------
 
-    async def _chat_language(self, chat: ChatKey) -> Lang:
-        return await self.core.language(chat)
-
     async def _open_attachment(self, chat: ChatKey, attachment: discord.Attachment) -> AsyncIterator[bytes]:
         try:
             async for chunk in self.fetcher.open(attachment):
                 yield chunk
         except AttachmentUnavailable as exc:
             log.info("attachment %s in %s unavailable: %s", attachment.id, chat, exc)
-            lang = await self._chat_language(chat)
+            lang = await self.core.language(chat)
             await self._notify(chat, t(lang, "download_failed", name=attachment.filename))
             raise
 

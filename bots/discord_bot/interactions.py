@@ -27,7 +27,7 @@ from bots.discord_bot.mapping import (
     to_attachment,
 )
 from bots.discord_bot.outbound import DiscordOutbound, translated
-from core.chat import Action, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits
+from core.chat import Action, Button, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits
 from core.i18n import Lang, t
 from core.inbound import PRIVATE_ACTIONS, Core, CoreUnavailable, Press
 
@@ -48,7 +48,7 @@ class EphemeralReplies:
         return self._base.limits
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
         with translated("ephemeral followup"):
             message = await self._interaction.followup.send(
@@ -57,7 +57,7 @@ class EphemeralReplies:
         return MessageRef(chat, str(message.id))
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
         with translated("ephemeral edit"):
             await self._interaction.followup.edit_message(
@@ -65,7 +65,7 @@ class EphemeralReplies:
             )
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         return await self._base.send_video(chat, path, caption=caption, buttons=buttons)
 
@@ -185,7 +185,6 @@ class InteractionRouter:
         if action in PRIVATE_ACTIONS:
             await work
             return
-        self._out.requesters.note(chat, press.sender.user_id)
         self._spawn(work)
 
     @_tracked
@@ -262,7 +261,6 @@ class InteractionRouter:
         *,
         note: str = "",
     ) -> None:
-        self._out.requesters.note(chat, str(interaction.user.id))
         self._spawn(self._guarded(interaction, chat, work))
         text = t(await self._lang(interaction, chat), "working_below")
         try:

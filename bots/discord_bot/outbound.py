@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import aiohttp
@@ -18,8 +18,7 @@ import discord
 
 from bots.discord_bot.formatting import MAX_CONTENT, fit, render
 from bots.discord_bot.views import buttons_view
-from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
-from core.i18n import Lang
+from core.chat import Button, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
 from core.ports import ChatUnavailable, MessageGone, PlatformError, PlatformRateLimited
 
 log = logging.getLogger(__name__)
@@ -79,20 +78,6 @@ def translated(what: str) -> Iterator[None]:
         raise DiscordRequestFailed(f"{what}: {type(exc).__name__}") from exc
 
 
-class Requesters:
-    """Who asked last in each chat, to mention them on results (a ping on a new message)."""
-
-    def __init__(self) -> None:
-        self._last: dict[ChatKey, str] = {}
-
-    def note(self, chat: ChatKey, user_id: str | None) -> None:
-        if user_id and user_id.isdigit():
-            self._last[chat] = user_id
-
-    def get(self, chat: ChatKey) -> str | None:
-        return self._last.get(chat)
-
-
 class DiscordOutbound:
     """Implements :class:`core.ports.Outbound` with discord.py; one per client."""
 
@@ -100,13 +85,9 @@ class DiscordOutbound:
         self,
         client: discord.Client,
         *,
-        language: Callable[[ChatKey], Awaitable[Lang]],
-        requesters: Requesters,
         download_cap: int | None,
     ) -> None:
         self._client = client
-        self._language = language
-        self.requesters = requesters
         self._download_cap = download_cap
         self._typing_at: dict[int, float] = {}
 
@@ -138,11 +119,10 @@ class DiscordOutbound:
         # A partial channel needs no cache: DMs, threads and channels all work by id.
         return self._client.get_partial_messageable(int(chat.chat_id))
 
-    async def _view(self, chat: ChatKey, buttons: Sequence[Action]) -> discord.ui.View | None:
-        return buttons_view(await self._language(chat), buttons) if buttons else None
-
-    def _mention(self, chat: ChatKey) -> tuple[str, discord.AllowedMentions]:
-        user_id = self.requesters.get(chat)
+    @staticmethod
+    def _mention(buttons: Sequence[Button]) -> tuple[str, discord.AllowedMentions]:
+        """A result names who asked for it (the core puts the requester on its buttons)."""
+        user_id = next((b.requester for b in buttons if b.requester and b.requester.isdigit()), None)
         if user_id is None:
             return "", discord.AllowedMentions.none()
         return f"<@{user_id}> ", discord.AllowedMentions(
@@ -150,13 +130,11 @@ class DiscordOutbound:
         )
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
-        # The core offers only "New project" under an export result: that one pings the requester.
-        is_result = tuple(buttons) == (Action.NEW,)
-        prefix, mentions = self._mention(chat) if is_result else ("", discord.AllowedMentions.none())
+        prefix, mentions = self._mention(buttons)
         content = prefix + render(text, final=final, limit=MAX_CONTENT - utf16_length(prefix))
-        view = await self._view(chat, buttons)
+        view = buttons_view(buttons)
         with translated("send message"):
             message = await self._channel(chat).send(
                 content, view=view or discord.utils.MISSING, allowed_mentions=mentions
@@ -164,9 +142,9 @@ class DiscordOutbound:
         return MessageRef(chat, str(message.id))
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
-        view = await self._view(ref.chat, buttons)
+        view = buttons_view(buttons)
         partial = self._channel(ref.chat).get_partial_message(int(ref.message_id))
         with translated("edit message"):
             # view=None clears the buttons of a streaming version; edits never ping anyone.
@@ -177,15 +155,15 @@ class DiscordOutbound:
             )
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         size = (await asyncio.to_thread(path.stat)).st_size
         limit = self.upload_limit(chat)
         if size > limit:
             raise UploadTooLarge(f"{size} bytes is over this channel's {limit} byte limit")
-        prefix, mentions = self._mention(chat)
+        prefix, mentions = self._mention(buttons)
         content = prefix + render(caption, final=True, limit=MAX_CONTENT - utf16_length(prefix))
-        view = await self._view(chat, buttons)
+        view = buttons_view(buttons)
         file = await asyncio.to_thread(discord.File, path, filename=path.name)
         try:
             with translated("send video"):

@@ -43,8 +43,8 @@ from bots.telegram.outbound import TelegramOutbound
 from bots.telegram.polling import Poller
 from bots.telegram.settings import TelegramSettings
 from bots.telegram.webhook import WebhookServer
-from core.chat import ChatKey, Inbound, Sender
-from core.i18n import Lang, detect_language, t
+from core.chat import Inbound, Sender
+from core.i18n import detect_language, t
 from core.inbound import Core, CoreUnavailable, Press
 from core.redact import RedactingFilter, redact
 from core.settings import SettingsError
@@ -140,7 +140,7 @@ class TelegramAdapter:
             )
             self._admins = ChatAdmins(app.bot, secrets=self._secrets)
             self.outbound = TelegramOutbound(
-                app.bot, self._settings, language=self._language, pacer=self._pacer, secrets=self._secrets
+                app.bot, self._settings, pacer=self._pacer, secrets=self._secrets
             )
             self._core.attach(PLATFORM, self.outbound, bot_username=username)
             await publish_menu(app.bot, self._secrets)
@@ -195,9 +195,6 @@ class TelegramAdapter:
             logging.getLogger(name).removeFilter(self._log_filter)
 
     # Handlers ----------------------------------------------------------------------------------
-
-    async def _language(self, chat: ChatKey, text: str) -> Lang:
-        return await self._core.language(chat, None)
 
     async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message

@@ -22,8 +22,7 @@ from bots.telegram.flood import Pacer
 from bots.telegram.formatting import split_caption, to_html
 from bots.telegram.keyboards import keyboard
 from bots.telegram.settings import TelegramSettings
-from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
-from core.i18n import Lang
+from core.chat import Button, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
 from core.ports import ChatUnavailable, PlatformError
 
 log = logging.getLogger(__name__)
@@ -31,8 +30,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_TEXT = 4096
-LanguageOf = Callable[[ChatKey, str], Awaitable[Lang]]
-"""The chat's language, given the text being sent (the core's rule: stored choice, else the text)."""
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -62,12 +59,10 @@ class TelegramOutbound:
         bot: Bot,
         settings: TelegramSettings,
         *,
-        language: LanguageOf,
         pacer: Pacer,
         secrets: tuple[str, ...] = (),
     ) -> None:
         self._bot = bot
-        self._language = language
         self._pacer = pacer
         self._secrets = secrets
         self._media_timeout = settings.telegram_media_timeout_s
@@ -85,10 +80,10 @@ class TelegramOutbound:
         return self._limits
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
         chat_id, thread_id = _target(chat)
-        markup = await self._markup(chat, text, buttons)
+        markup = self._markup(buttons)
 
         async def send(body: str, parse_mode: str | None) -> TelegramMessage:
             return await self._bot.send_message(
@@ -104,10 +99,10 @@ class TelegramOutbound:
         return MessageRef(chat, str(message.message_id))
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
         chat_id, _thread = _target(ref.chat)
-        markup = await self._markup(ref.chat, text, buttons)
+        markup = self._markup(buttons)
 
         async def edit(body: str, parse_mode: str | None) -> object:
             return await self._bot.edit_message_text(
@@ -125,12 +120,12 @@ class TelegramOutbound:
             return
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         chat_id, thread_id = _target(chat)
         split = split_caption(caption)
         # Buttons go under the last message, which is the follow-up text when there is one.
-        markup = None if split.follow_up else await self._markup(chat, caption, buttons)
+        markup = None if split.follow_up else self._markup(buttons)
         timeout = self._media_timeout
         message = await self._call(
             chat_id,
@@ -167,12 +162,9 @@ class TelegramOutbound:
                 self._pacer.block(chat_id, retry_after_seconds(exc))
             raise translate(exc, "sendChatAction", self._secrets) from exc
 
-    async def _markup(
-        self, chat: ChatKey, text: str, buttons: Sequence[Action]
-    ) -> InlineKeyboardMarkup | None:
-        if not buttons:
-            return None
-        return keyboard(await self._language(chat, text), buttons)
+    @staticmethod
+    def _markup(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+        return keyboard(buttons) if buttons else None
 
     async def _formatted(
         self,
