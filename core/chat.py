@@ -125,7 +125,6 @@ class PlatformLimits:
     edit_interval_s: float
     download_cap: int | None = None
     group_edit_interval_s: float | None = None
-    can_edit: bool = True
     text_length: Callable[[str], int] = field(default=len, compare=False)
 
     def edit_interval(self, is_group: bool) -> float:

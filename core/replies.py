@@ -212,11 +212,6 @@ class StreamingReply:
             )
 
     async def _edit(self, index: int, piece: str, *, final: bool, buttons: Sequence[Button]) -> None:
-        if not self._limits.can_edit:
-            if final:
-                self._refs[index] = await self._out.send_text(self._chat, piece, buttons=buttons, final=True)
-                self._shown[index] = piece
-            return
         try:
             await self._out.edit_text(self._refs[index], piece, buttons=buttons, final=final)
         except MessageGone:
