@@ -236,7 +236,7 @@ class ExportFlow:
                 with contextlib.suppress(NemoError):
                     await self.ctx.account.client.cancel_render(self.job.render_id)
             await self.card.finish(t(self.ctx.lang, "export_cancelled"))
-            await self._save(JobState.FAILED, detail="cancelled by the user")
+            await self._save(JobState.CANCELLED, detail="cancelled by the user")
 
         with contextlib.suppress(Exception):
             await asyncio.shield(tell())

@@ -230,7 +230,7 @@ class TurnRelay:
         # Shielded: the task is being cancelled, but the user must still hear what happened.
         async def tell() -> None:
             await self.reply.finish(self._after_shown(t(self.ctx.lang, "cancelled")))
-            await self._save(JobState.FAILED, "cancelled by the user")
+            await self._save(JobState.CANCELLED, "cancelled by the user")
 
         with contextlib.suppress(Exception):
             await asyncio.shield(tell())

@@ -49,6 +49,7 @@ class Poller:
         self._secrets = secrets
         self._last_seen: int | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         """Remove any webhook (Telegram allows one or the other) and start polling."""
@@ -57,6 +58,9 @@ class Poller:
 
     async def stop(self) -> None:
         """Stop fetching; updates fetched but not accepted stay unconfirmed."""
+        # PTB can turn the cancellation of a request into a NetworkError/TimedOut, which the loop
+        # would retry forever (the process then never exits on SIGTERM): the flag ends it anyway.
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -85,7 +89,7 @@ class Poller:
 
     async def _run(self) -> None:
         backoff = 1.0
-        while True:
+        while not self._stopping:
             offset, holding = self._offset()
             try:
                 updates = await self._bot.get_updates(
@@ -97,11 +101,13 @@ class Poller:
                 await asyncio.sleep(retry_after_seconds(exc))
                 continue
             except TimedOut:
-                continue  # a long poll that outlived the read timeout: just ask again
+                continue  # a long poll that outlived the read timeout (or the stop): ask again
             except InvalidToken as exc:
                 log.error("telegram rejected the bot token; polling stopped: %s", self._clean(exc))
                 return
             except Exception as exc:  # noqa: BLE001 - the poller must outlive any failed request
+                if self._stopping:
+                    return
                 # Conflict: another process polls with this token, or a webhook was set again.
                 log.warning("getUpdates failed (retrying in %.0fs): %s", backoff, self._clean(exc))
                 await asyncio.sleep(backoff)
