@@ -77,6 +77,10 @@ class Poller:
         except TelegramError as exc:
             log.info("could not confirm the last updates (they will come again): %s", self._clean(exc))
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
     def _offset(self) -> tuple[int | None, bool]:
         waiting = self._acceptance.oldest_waiting()
         if waiting is not None:
@@ -89,7 +93,7 @@ class Poller:
 
     async def _run(self) -> None:
         backoff = 1.0
-        while not self._stopping:
+        while not self.stopping:
             offset, holding = self._offset()
             try:
                 updates = await self._bot.get_updates(
@@ -106,7 +110,7 @@ class Poller:
                 log.error("telegram rejected the bot token; polling stopped: %s", self._clean(exc))
                 return
             except Exception as exc:  # noqa: BLE001 - the poller must outlive any failed request
-                if self._stopping:
+                if self.stopping:
                     return
                 # Conflict: another process polls with this token, or a webhook was set again.
                 log.warning("getUpdates failed (retrying in %.0fs): %s", backoff, self._clean(exc))
