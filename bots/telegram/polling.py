@@ -77,8 +77,8 @@ class Poller:
         except TelegramError as exc:
             log.info("could not confirm the last updates (they will come again): %s", self._clean(exc))
 
-    @property
-    def stopping(self) -> bool:
+    def stopped(self) -> bool:
+        """True once :meth:`stop` was called (a method: the loop must re-read it after awaits)."""
         return self._stopping
 
     def _offset(self) -> tuple[int | None, bool]:
@@ -93,7 +93,7 @@ class Poller:
 
     async def _run(self) -> None:
         backoff = 1.0
-        while not self.stopping:
+        while not self.stopped():
             offset, holding = self._offset()
             try:
                 updates = await self._bot.get_updates(
@@ -110,7 +110,7 @@ class Poller:
                 log.error("telegram rejected the bot token; polling stopped: %s", self._clean(exc))
                 return
             except Exception as exc:  # noqa: BLE001 - the poller must outlive any failed request
-                if self.stopping:
+                if self.stopped():
                     return
                 # Conflict: another process polls with this token, or a webhook was set again.
                 log.warning("getUpdates failed (retrying in %.0fs): %s", backoff, self._clean(exc))
