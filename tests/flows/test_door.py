@@ -290,3 +290,31 @@ async def test_an_upload_cut_by_a_restart_says_what_to_resend(
     finished = await store.get_job(job.job_id)
     assert finished is not None
     assert finished.state is JobState.FAILED
+
+
+class _CountingStore(MemoryStore):
+    """Counts reads of chat records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chat_reads = 0
+
+    async def get_chat(self, chat: ChatKey) -> Any:
+        self.chat_reads += 1
+        return await super().get_chat(chat)
+
+
+async def test_an_ordinary_turn_reads_the_chat_record_twice(sim: Simulator, tmp_path: Path) -> None:
+    """Once when the message arrives (language, caps, routing) and once when its work starts (the
+    record may have changed while it waited); buttons come labelled, so sending reads nothing."""
+    store = _CountingStore()
+    async with httpx.AsyncClient() as http:
+        harness = await build_harness(sim, store, tmp_path, RecordingOutbound().limits, http)
+        try:
+            await harness.say("hello")  # creates the chat, its client id and its session
+            store.chat_reads = 0
+            harness.sim.force_next_turn(Scenario.GENERATION)
+            await harness.say("make a 5 second video of a harbour")
+        finally:
+            await harness.bot.stop()
+    assert store.chat_reads == 2
