@@ -7,8 +7,11 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+import stamina
+
 from core.chat import Button, ChatKey, MessageRef, PlatformLimits
 from core.ports import ChatUnavailable, MessageGone, Outbound, PlatformError, PlatformRateLimited
+from core.retrying import PLATFORM_ATTEMPTS, rate_limit_wait, transient_wait
 
 log = logging.getLogger(__name__)
 
@@ -164,25 +167,25 @@ class StreamingReply:
                 flusher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await flusher
-        for _attempt in range(5):
-            if self.unavailable:
-                return False
-            delay = self._last_edit + self._interval - self._clock()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                await self._render(text, final=True, buttons=buttons)
-                return True
-            except PlatformRateLimited as exc:
-                self._last_edit = self._clock() + exc.retry_after
-            except ChatUnavailable as exc:
-                self.unavailable = True
-                log.info("cannot deliver a reply in %s: %s", self._chat, exc)
-            except PlatformError as exc:
-                log.warning("delivering a reply in %s failed: %s", self._chat, exc)
-                self._last_edit = self._clock() + 1.0
-        log.warning("gave up delivering a final reply in %s", self._chat)
-        return False
+        if self.unavailable:
+            return False
+        try:
+            async for attempt in stamina.retry_context(
+                on=transient_wait, attempts=PLATFORM_ATTEMPTS, timeout=None
+            ):
+                with attempt:
+                    delay = self._last_edit + self._interval - self._clock()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    await self._render(text, final=True, buttons=buttons)
+        except ChatUnavailable as exc:
+            self.unavailable = True
+            log.info("cannot deliver a reply in %s: %s", self._chat, exc)
+            return False
+        except PlatformError as exc:
+            log.warning("gave up delivering a final reply in %s: %s", self._chat, exc)
+            return False
+        return True
 
     async def _render(self, text: str, *, final: bool, buttons: Sequence[Button]) -> None:
         async with self._lock:
@@ -223,12 +226,14 @@ async def send_safely(out: Outbound, chat: ChatKey, text: str, *, buttons: Seque
     """Send a (possibly long) message, riding out platform rate limits; a gone chat is logged only."""
     pieces = split_text(text, out.limits.max_text, out.limits.text_length)
     for index, piece in enumerate(pieces):
-        for _attempt in range(5):
-            try:
-                await out.send_text(chat, piece, buttons=buttons if index == len(pieces) - 1 else ())
-                break
-            except PlatformRateLimited as exc:
-                await asyncio.sleep(exc.retry_after)
-            except ChatUnavailable as exc:
-                log.info("cannot write to %s: %s", chat, exc)
-                return
+        try:
+            async for attempt in stamina.retry_context(
+                on=rate_limit_wait, attempts=PLATFORM_ATTEMPTS, timeout=None
+            ):
+                with attempt:
+                    await out.send_text(chat, piece, buttons=buttons if index == len(pieces) - 1 else ())
+        except PlatformRateLimited as exc:
+            log.warning("gave up sending a message to %s: %s", chat, exc)
+        except ChatUnavailable as exc:
+            log.info("cannot write to %s: %s", chat, exc)
+            return

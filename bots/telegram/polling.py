@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 
+import stamina
 from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
@@ -26,6 +27,8 @@ ALLOWED_UPDATES = ("message", "callback_query")
 # getUpdates at once while unconfirmed updates remain, so there is no long wait to lean on).
 _HOLD_POLL_S = 0.25
 _MAX_BACKOFF_S = 30.0
+# "Retry now" for stamina (a zero would read as "do not retry").
+_AT_ONCE_S = 0.001
 # An update the core could not store (storage failing) is handed over again after this long.
 _REFUSED_RETRY_S = 1.0
 
@@ -91,33 +94,42 @@ class Poller:
         message = exc.message if isinstance(exc, TelegramError) else repr(exc)
         return redact(f"{type(exc).__name__}: {message}", self._secrets)
 
-    async def _run(self) -> None:
-        backoff = 1.0
-        while not self.stopped():
-            offset, holding = self._offset()
-            try:
+    def _backoff(self, exc: Exception) -> bool | float:
+        """stamina's hook: how to retry a failed getUpdates (False: do not, let it through)."""
+        if self.stopped() or isinstance(exc, InvalidToken):
+            return False
+        if isinstance(exc, RetryAfter):
+            return retry_after_seconds(exc)
+        if isinstance(exc, TimedOut):
+            return _AT_ONCE_S  # a long poll that outlived the read timeout: just ask again
+        # Conflict: another process polls with this token, or a webhook was set again.
+        log.warning("getUpdates failed (retrying): %s", self._clean(exc))
+        return True  # exponential backoff with jitter, up to _MAX_BACKOFF_S
+
+    async def _fetch(self) -> tuple[list[Update], bool]:
+        """The next updates (and whether earlier ones are still being accepted), riding out failures."""
+        async for attempt in stamina.retry_context(
+            on=self._backoff, attempts=None, timeout=None, wait_initial=1.0, wait_max=_MAX_BACKOFF_S
+        ):
+            with attempt:
+                offset, holding = self._offset()
                 updates = await self._bot.get_updates(
                     offset=offset,
                     timeout=0 if holding else self._timeout_s,
                     allowed_updates=ALLOWED_UPDATES,
                 )
-            except RetryAfter as exc:
-                await asyncio.sleep(retry_after_seconds(exc))
-                continue
-            except TimedOut:
-                continue  # a long poll that outlived the read timeout (or the stop): ask again
+                return list(updates), holding
+        raise AssertionError("unreachable: the retry context has no attempt limit")  # pragma: no cover
+
+    async def _run(self) -> None:
+        while not self.stopped():
+            try:
+                updates, holding = await self._fetch()
             except InvalidToken as exc:
                 log.error("telegram rejected the bot token; polling stopped: %s", self._clean(exc))
                 return
-            except Exception as exc:  # noqa: BLE001 - the poller must outlive any failed request
-                if self.stopped():
-                    return
-                # Conflict: another process polls with this token, or a webhook was set again.
-                log.warning("getUpdates failed (retrying in %.0fs): %s", backoff, self._clean(exc))
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, _MAX_BACKOFF_S)
-                continue
-            backoff = 1.0
+            except Exception:  # noqa: BLE001 - only while stopping: the request was cut short
+                return
             fresh = [
                 u
                 for u in updates
