@@ -190,7 +190,7 @@ class _FailingStore(MemoryStore):
         return await super().claim_message(chat, message_id)
 
     async def save_job(self, job: Any) -> None:
-        if "job" in self.failing:
+        if "job" in self.failing or ("running" in self.failing and job.state is JobState.RUNNING):
             raise OSError("disk full")
         await super().save_job(job)
 
@@ -241,6 +241,17 @@ async def test_a_press_that_cannot_be_stored_raises_for_the_adapter(
     store.failing = set()
     await bot.press(press)
     assert len(out.texts()) == 1
+
+
+async def test_a_write_that_fails_mid_turn_tells_the_user(
+    flaky: tuple[NemoBot, RecordingOutbound, _FailingStore],
+) -> None:
+    """Storing the turn as running fails (the disk filled up): the chat hears it, not only the log."""
+    bot, out, store = flaky
+    store.failing = {"running"}
+    await bot.receive(Inbound(CHAT, ADA, "hello", message_id="m1"))
+    await bot.wait_idle(CHAT)
+    assert out.texts()[-1] == t("en", "error_generic")
 
 
 async def test_work_that_fails_unexpectedly_tells_the_chat(harness: Harness) -> None:
