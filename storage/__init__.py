@@ -9,7 +9,7 @@ from pathlib import Path
 
 from storage.memory import MemoryStore
 from storage.migrations import SCHEMA_VERSION, SchemaTooNewError
-from storage.sqlite import SqliteStore
+from storage.sqlite import BUSY_TIMEOUT_MS, SqliteStore
 from storage.tokens import FernetTokens, PlainTokens, TokenCipher, load_or_create_key
 from storage.values import StoreClosedError
 
@@ -30,6 +30,8 @@ __all__ = [
 DB_FILENAME = "nemobot.db"
 
 
-async def open_store(data_dir: Path, *, cipher: TokenCipher | None = None) -> SqliteStore:
+async def open_store(
+    data_dir: Path, *, cipher: TokenCipher | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> SqliteStore:
     """Open ``data_dir/nemobot.db``, creating the directory (0700) and the file (0600) if needed."""
-    return await SqliteStore.open(data_dir / DB_FILENAME, cipher=cipher)
+    return await SqliteStore.open(data_dir / DB_FILENAME, cipher=cipher, busy_timeout_ms=busy_timeout_ms)

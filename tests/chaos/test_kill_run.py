@@ -19,6 +19,8 @@ from core.i18n import t
 from simulator import Fault, FaultKind, Scenario, Simulator, SimulatorConfig
 from tests.chaos.ledger import LEDGER, Outcome
 from tests.telegram.fake_bot_api import FakeBotApi
+from tests.telegram.fake_model import Flood
+from tests.telegram.harness import FAST_GROUP_INTERVAL_S, FAST_PRIVATE_INTERVAL_S
 from tests.telegram.updates import Json, Updates, person
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeBotApi]:
     api = FakeBotApi()
+    # Telegram's flood rules at the faster pace the bot is configured with below.
+    api.flood = Flood(private=(5, FAST_PRIVATE_INTERVAL_S), group=(20, FAST_GROUP_INTERVAL_S))
     await api.start()
     try:
         yield api
@@ -50,6 +54,10 @@ def _env(sim: Simulator, fake: FakeBotApi, data: Path) -> dict[str, str]:
         TELEGRAM_FILE_BASE_URL=fake.file_base_url,
         TELEGRAM_POLL_TIMEOUT_S="1",
         TELEGRAM_ALBUM_WAIT_S="0.2",
+        # A write waits this long for a lock held elsewhere (the locked-database test holds one).
+        NEMOBOT_DB_BUSY_TIMEOUT_S="0.1",
+        TELEGRAM_EDIT_INTERVAL_S=str(FAST_PRIVATE_INTERVAL_S),
+        TELEGRAM_GROUP_EDIT_INTERVAL_S=str(FAST_GROUP_INTERVAL_S),
     )
     return env
 
