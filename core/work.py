@@ -78,6 +78,7 @@ class Work:
         self._sleep = sleep
         self._queues = ChatQueues()
         self._stopping = False
+        self._starting_exports: set[ChatKey] = set()
 
     # Building blocks ---------------------------------------------------------------------------
 
@@ -234,19 +235,24 @@ class Work:
         """A render, counted against the daily caps like a turn; stored before it is queued.
 
         While one is running or waiting in the chat, another (a double tap) starts nothing."""
-        if await self._exporting(req.chat):
+        # Checked and marked before the first await: two taps handled concurrently see each other.
+        if req.chat in self._starting_exports or await self._exporting(req.chat):
             await send_safely(req.out, req.chat, t(req.lang, "export_in_progress"))
             return
-        if not await self.allowed(req, "export"):
-            return
-        job = self.new_job(req.chat, JobKind.RENDER, requester=req.sender.user_id)
-        await self._accepted(req, job)
+        self._starting_exports.add(req.chat)
+        try:
+            if not await self.allowed(req, "export"):
+                return
+            job = self.new_job(req.chat, JobKind.RENDER, requester=req.sender.user_id)
+            await self._accepted(req, job)
 
-        async def work() -> None:
-            ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
-            await ExportFlow(ctx, job).start()
+            async def work() -> None:
+                ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+                await ExportFlow(ctx, job).start()
 
-        await self.submit(req, "export", work, job=job, requester=job.requester)
+            await self.submit(req, "export", work, job=job, requester=job.requester)
+        finally:
+            self._starting_exports.discard(req.chat)
 
     async def _exporting(self, chat: ChatKey) -> bool:
         if any(label.endswith("export") for label in self._queues.labels(chat)):

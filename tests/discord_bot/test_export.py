@@ -72,3 +72,24 @@ async def test_an_export_over_this_channels_limit_is_linked_even_where_another_g
     assert attached.files
     assert attached.files[0][1] > 10 * MIB
     assert not discord.rejected, "the adapter checked the limit before uploading"
+
+
+async def test_a_double_clicked_export_button_renders_once(
+    stack: Stack, world: World, sim: Simulator
+) -> None:
+    """Two clicks on Export (two interactions, as a double click makes): one render, one result."""
+    discord = world.discord
+    sim.force_next_turn(Scenario.GENERATION)
+    await discord.user_message(world.general, world.ada, "make a video of a city at night", mention=True)
+    offer = await discord.wait_for(
+        lambda: next(
+            (m for m in discord.bot_messages(world.general) if "nemobot:export" in m.custom_ids), None
+        )
+    )
+    await stack.idle(world.general)
+    for _click in range(2):
+        await discord.click(offer, world.ada, "nemobot:export")
+    await discord.wait_for(lambda: _result(discord, world.general))
+    await stack.idle(world.general)
+    assert sim.stats.render_submissions == 1
+    assert len(_result(discord, world.general)) == 1
