@@ -236,11 +236,14 @@ class Work:
 
         While one is running or waiting in the chat, another (a double tap) starts nothing."""
         # Checked and marked before the first await: two taps handled concurrently see each other.
-        if req.chat in self._starting_exports or await self._exporting(req.chat):
+        if req.chat in self._starting_exports:
             await send_safely(req.out, req.chat, t(req.lang, "export_in_progress"))
             return
         self._starting_exports.add(req.chat)
         try:
+            if await self._exporting(req.chat):
+                await send_safely(req.out, req.chat, t(req.lang, "export_in_progress"))
+                return
             if not await self.allowed(req, "export"):
                 return
             job = self.new_job(req.chat, JobKind.RENDER, requester=req.sender.user_id)

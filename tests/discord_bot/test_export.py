@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulator import Scenario, Simulator
+from core.i18n import t
+from simulator import Endpoint, Fault, FaultKind, Scenario, Simulator
 from tests.discord_bot.conftest import Stack, World, running_stack
 from tests.discord_bot.fake_discord import FakeDiscord
 from tests.discord_bot.payloads import MIB, FakeChannel, FakeUser
@@ -77,19 +78,26 @@ async def test_an_export_over_this_channels_limit_is_linked_even_where_another_g
 async def test_a_double_clicked_export_button_renders_once(
     stack: Stack, world: World, sim: Simulator
 ) -> None:
-    """Two clicks on Export (two interactions, as a double click makes): one render, one result."""
+    """Two clicks on Export (two interactions, as a double click makes) while the render runs: one
+    render; the second click is told the export is on its way."""
     discord = world.discord
     sim.force_next_turn(Scenario.GENERATION)
     await discord.user_message(world.general, world.ada, "make a video of a city at night", mention=True)
-    offer = await discord.wait_for(
-        lambda: next(
+
+    def offer_message() -> object:
+        return next(
             (m for m in discord.bot_messages(world.general) if "nemobot:export" in m.custom_ids), None
         )
-    )
+
+    offer = await discord.wait_for(offer_message)
     await stack.idle(world.general)
+    sim.faults.add(Fault(kind=FaultKind.RENDER_STUCK, endpoint=Endpoint.RENDER_SUBMIT))  # stays running
     for _click in range(2):
         await discord.click(offer, world.ada, "nemobot:export")
-    await discord.wait_for(lambda: _result(discord, world.general))
+    busy = t("en", "export_in_progress")
+    await discord.wait_for(lambda: any(busy in m.content for m in discord.bot_messages(world.general)))
+    await discord.wait_for(lambda: sim.stats.render_submissions == 1 or None)
+    assert sim.stats.render_submissions == 1
+    await discord.slash(world.general, world.ada, "cancel")
     await stack.idle(world.general)
     assert sim.stats.render_submissions == 1
-    assert len(_result(discord, world.general)) == 1
