@@ -44,7 +44,7 @@ class CommandHandler:
             elif inbound.attachments:
                 await self._bot.enqueue_upload(inbound, out, lang, inbound.attachments, caption="")
             else:
-                await send_safely(out, chat, t(lang, "upload_hint"))
+                await send_safely(out, chat, await self._bot.upload_hint(chat, lang))
         elif action is not None:
             await self.run_action(
                 chat, out, lang, action, user_id=inbound.sender.user_id, is_group=inbound.is_group
@@ -71,7 +71,10 @@ class CommandHandler:
     async def help(self, chat: ChatKey, out: Outbound, lang: Lang) -> None:
         record = await self._bot.store.get_chat(chat)
         profile = get_profile(record.skill if record and record.skill else self._bot.settings.nemo_skill)
-        await send_safely(out, chat, profile.welcome(lang) + "\n\n" + t(lang, "help"))
+        faq = profile.faq_text(lang)
+        await send_safely(
+            out, chat, profile.welcome(lang) + (f"\n\n{faq}" if faq else "") + "\n\n" + t(lang, "help")
+        )
 
     async def credits(self, chat: ChatKey, out: Outbound, lang: Lang, *, user_id: str | None = None) -> None:
         """The pool balance, plus the user's remaining daily allowance when caps apply."""

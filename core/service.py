@@ -27,7 +27,7 @@ from core.ports import Job, JobKind, JobState, Outbound, Store
 from core.recovery import resume_interrupted_turn
 from core.replies import send_safely
 from core.settings import Settings
-from core.skills import SkillProfile
+from core.skills import SkillProfile, get_profile
 from core.turns import TurnRelay
 from core.uploads import upload_attachments, upload_urls
 
@@ -168,9 +168,14 @@ class NemoBot:
             if routed.urls:
                 await self.enqueue_url_upload(inbound, out, lang, routed.urls)
             else:
-                await send_safely(out, chat, t(lang, "upload_hint"))
+                await send_safely(out, chat, await self.upload_hint(chat, lang))
         else:
             await self.enqueue_turn(inbound, out, lang, text, urls=routed.urls)
+
+    async def upload_hint(self, chat: ChatKey, lang: Lang) -> str:
+        """How to add media, with the formats the chat's skill prefers."""
+        record = await self.accounts.record(chat)
+        return get_profile(record.skill or self.settings.nemo_skill).upload_hint(lang)
 
     # Queued work -------------------------------------------------------------------------------
 
