@@ -118,10 +118,11 @@ def test_only_the_mouse_clause_of_a_sentence_is_replaced() -> None:
 
 
 def test_the_invitation_is_given_once_even_for_several_mouse_steps() -> None:
-    text = "To trim it:\n1. Open the Media panel\n2. Drag the clip onto track 2\n3. Click Export"
+    text = "To trim it:\n1. Open the Text panel\n2. Drag the clip onto track 2\n3. Click Export\n4. Double-click it"
     result = translate_gui(text, "en")
     assert result.text == (
-        "To trim it:\n1. Just tell me what to change (e.g. “trim the first clip to 5 seconds”)\n"
+        "To trim it:\n1. The track list is below\n"
+        "2. Just tell me what to change (e.g. “trim the first clip to 5 seconds”)\n"
         "3. Use Export (the button below, or /export)"
     )
 
@@ -129,7 +130,7 @@ def test_the_invitation_is_given_once_even_for_several_mouse_steps() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "打开素材面板，把视频拖拽到时间轴上。",
+        "打开字体面板并修改字号。",
         "拖动片段的边缘来裁剪。",
         "双击片段即可编辑。",
         "点击播放查看效果。",
