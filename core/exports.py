@@ -17,7 +17,7 @@ from core.chat import Action, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.i18n import t
-from core.nemo.client import new_render_id, poll_delays
+from core.nemo.client import new_render_id, poll_delays, render_output
 from core.nemo.draft import is_exportable
 from core.nemo.errors import ApiError, BackendUnavailable, NemoError, RenderRejected
 from core.nemo.models import RenderStatus
@@ -122,7 +122,10 @@ class ExportFlow:
         if draft is None:
             draft = (await client.state(self._session_id())).draft
         assert self.job.render_id is not None
-        status = await client.submit_render(self._session_id(), draft, render_id=self.job.render_id)
+        output = render_output(self.job.payload or None)
+        status = await client.submit_render(
+            self._session_id(), draft, render_id=self.job.render_id, output=output
+        )
         return await self._poll(status)
 
     async def _poll(self, status: RenderStatus) -> RenderStatus:

@@ -159,7 +159,14 @@ class NemoBot:
         elif len(text) > MAX_PROMPT_CHARS:
             await send_safely(out, chat, t(lang, "message_too_long", limit=MAX_PROMPT_CHARS))
         elif routed.intent is Intent.EXPORT:
-            await self.enqueue_export(inbound.chat, out, lang, inbound.sender.user_id, inbound.is_group)
+            await self.enqueue_export(
+                inbound.chat,
+                out,
+                lang,
+                inbound.sender.user_id,
+                inbound.is_group,
+                resolution=routed.resolution,
+            )
         elif routed.intent is Intent.CREDITS:
             await self.commands.credits(chat, out, lang, user_id=inbound.sender.user_id)
         elif routed.intent is Intent.STATUS:
@@ -295,9 +302,16 @@ class NemoBot:
         await self.submit(inbound.chat, out, lang, "upload", work)
 
     async def enqueue_export(
-        self, chat: ChatKey, out: Outbound, lang: Lang, requester: str, is_group: bool
+        self,
+        chat: ChatKey,
+        out: Outbound,
+        lang: Lang,
+        requester: str,
+        is_group: bool,
+        resolution: str | None = None,
     ) -> None:
-        job = self._new_job(chat, JobKind.RENDER, requester=requester)
+        # A render job's payload is the resolution asked for ("" = the backend's default).
+        job = self._new_job(chat, JobKind.RENDER, requester=requester, payload=resolution or "")
         await self.store.save_job(job)
 
         async def work() -> None:

@@ -44,6 +44,14 @@ TASK_NAME = "project"
 _ERROR_BODY_MAX = 64 * 1024
 
 
+def render_output(resolution: str | None = None) -> dict[str, str]:
+    """The render body's ``output``: mp4/high, plus ``resolution`` (e.g. ``"1080p"``) when asked for."""
+    output = dict(DEFAULT_OUTPUT)
+    if resolution:
+        output["resolution"] = resolution
+    return output
+
+
 def new_render_id() -> str:
     """A fresh client-chosen render id (the backend refuses a duplicate)."""
     return f"render_{uuid.uuid4().hex}"
