@@ -98,6 +98,7 @@ class Backend:
             rng=rng,
             base_url=base_url,
             streaming_requested=streaming_requested,
+            stats=self.stats,
         )
         self.stats.turns_started += 1
         script = SCRIPTS[plan.scenario]

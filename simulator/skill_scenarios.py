@@ -107,8 +107,7 @@ def _place_video(ctx: TurnContext, info: JsonObject, *, name: str | None = None,
     track["sg"] = []
     ctx.session.draft["d"] = 0
     segment = drafts.append_clip(ctx.session.draft, str(info["cdn_url"]), _ms(info), file=info["filename"])
-    if name:
-        segment["name"] = name
+    segment["name"] = name or str(info["filename"])
     segment.update(extra)
     if "width" in info:
         ctx.session.set_canvas(int(info["width"]), int(info["height"]))
@@ -239,7 +238,7 @@ async def voiceover_from_script(ctx: TurnContext) -> None:
     duration = _spoken_ms(script)
     await ctx.say(
         ctx.pick(
-            f"Recording a {_voice(ctx)} voice-over of your script (about {duration / 1000:.0f}s).",
+            f"Recording your script as a voice-over ({_voice(ctx)} voice, about {duration / 1000:.0f}s).",
             f"正在用{_voice(ctx)}的声音为你的文案配音（约 {duration / 1000:.0f} 秒）。",
         )
     )

@@ -25,6 +25,8 @@ class Stats:
     render_submissions: int = 0
     uploaded_files: int = 0
     uploaded_bytes: int = 0
+    # Token-level partial text events sent (only for requests that asked for streaming).
+    partial_events: int = 0
     turns_started: int = 0
     turns_completed: int = 0
     turns_aborted: int = 0

@@ -138,6 +138,9 @@ def _read_track(track: Mapping[object, object], segs: list[Mapping[object, objec
 
 def _audio_label(track: Mapping[object, object], segs: list[Mapping[object, object]]) -> str:
     """BGM when it looks like music (a music hint, or a plain name); Audio for voice or unknown."""
+    role = next((r for m in (track, *segs) if isinstance(r := m.get("role"), str) and r), None)
+    if role is not None:  # a stated role wins: only music is background music
+        return "BGM" if any(h in role.lower() for h in _MUSIC_HINTS) else "Audio"
     keys = ("name", "title", "type", "kind", "category", *_SOURCE_KEYS)
     hints = " ".join(v.lower() for m in (track, *segs) for k in keys if isinstance(v := m.get(k), str))
     if any(h in hints for h in _VOICE_HINTS):
