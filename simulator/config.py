@@ -110,6 +110,8 @@ class SimulatorConfig:
     # Current skills (4.5.1 → 1.9): top-level `status`, file at `output.url`; v4.4's `data.outputUrl`
     # stays a variant.
     render_poll_shape: RenderPollShape = "toplevel"
+    # False: a completed render names no CDN URL (only the authenticated proxy download serves it).
+    render_output_url: bool = True
 
     def scaled(self, seconds: float) -> float:
         """A simulated duration in real seconds."""

@@ -166,15 +166,18 @@ class RenderStore:
         status, progress, error = self.status(job)
         created_ms = round(job.created_at * 1000)
         url = f"{base_url}/render-result/{job.render_id}.mp4"
+        with_url = self._config.render_output_url
         if self._config.render_poll_shape == "toplevel":
             body: JsonObject = {"taskId": job.render_id, "status": status.value, "progress": progress}
             if status is RenderStatus.COMPLETED:
-                body["output"] = {"url": url, "duration": job.duration_ms / 1000, "size": self.mp4(job).size}
+                body["output"] = {"duration": job.duration_ms / 1000, "size": self.mp4(job).size}
+                if with_url:
+                    body["output"]["url"] = url
             if error is not None:
                 body["error"] = error
             return body
         data: JsonObject = {"id": job.render_id, "status": status.value, "progress": progress}
-        if status is RenderStatus.COMPLETED:
+        if status is RenderStatus.COMPLETED and with_url:
             data["outputUrl"] = url
         data["createdAt"] = created_ms
         if status is RenderStatus.COMPLETED:

@@ -56,7 +56,10 @@ CASES = (
         uploads=(),
         request=_example("ai-voiceover-for", 1),
         reply=("Recording your script as a voice-over (energetic voice", "Done — your voice-over is ready"),
-        status=(r"1\. Video: Waveform background", r"2\. Audio: \"Fresh coffee, delivered in ten minutes\.\""),
+        status=(
+            r"1\. Video: Waveform background",
+            r"2\. Audio: \"Fresh coffee, delivered in ten minutes\.\"",
+        ),
     ),
     SkillCase(
         alias="music",

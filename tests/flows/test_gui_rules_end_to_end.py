@@ -15,7 +15,9 @@ from simulator import Endpoint
 from tests.flows.conftest import Harness
 from tests.flows.test_uploads import clip
 
-_LEFTOVER = re.compile(r"\b(?:click|drag|drop|panel|hit)\b|点击|拖拽|拖动|打开.{0,6}面板|\[|】|【", re.IGNORECASE)
+_LEFTOVER = re.compile(
+    r"\b(?:click|drag|drop|panel|hit)\b|点击|拖拽|拖动|打开.{0,6}面板|\[|】|【", re.IGNORECASE
+)
 
 
 @pytest.fixture
@@ -100,7 +102,12 @@ async def test_the_chinese_phrases_follow_the_same_rules(
 
 @pytest.mark.parametrize(
     ("phrase", "resolution"),
-    [("export 1080p MP4", "1080p"), ("export in 4k", "2160p"), ("导出 1080p", "1080p"), ("/export 720p", "720p")],
+    [
+        ("export 1080p MP4", "1080p"),
+        ("export in 4k", "2160p"),
+        ("导出 1080p", "1080p"),
+        ("/export 720p", "720p"),
+    ],
 )
 async def test_an_export_phrase_with_a_resolution_passes_it_in_the_render_body(
     harness: Harness, phrase: str, resolution: str

@@ -42,7 +42,8 @@ async def test_a_new_user_walks_the_skill_on_telegram(case: SkillCase, telegram:
     reply = "\n".join(telegram.fake.texts(chat_id)[before:])
     assert all(words in reply for words in case.reply), reply
     assert telegram.sim.stats.partial_events > 0, "the agent streamed its reply"
-    assert "click" not in reply.lower() and "drag" not in reply.lower()
+    assert "click" not in reply.lower()
+    assert "drag" not in reply.lower()
 
     before = len(telegram.fake.texts(chat_id))
     await telegram.handled(telegram.updates.message(chat, "/status"))
