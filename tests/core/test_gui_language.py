@@ -341,7 +341,8 @@ def test_export_button_hit_export_and_a_bare_export_offer_the_export(text: str, 
 _REPLY = (
     "Done! Preview it in the timeline or click Export. To move it, drag the clip onto the timeline, "
     "then drop it after the intro.\n\nOpen the [Media] panel to see your files. "
-    "打开素材面板可以查看你的文件。满意的话就可以导出了。\nThe song hits Top 10, e.g. on TikTok. Click [Generate] to go on."
+    "打开素材面板可以查看你的文件。满意的话就可以导出了。\n"
+    "The song hits Top 10, e.g. on TikTok. Click [Generate] to go on."
 )
 
 
