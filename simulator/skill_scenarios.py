@@ -309,6 +309,7 @@ async def music_video(ctx: TurnContext) -> None:
         segment = drafts.append_clip(
             ctx.session.draft, str(info["cdn_url"]), bar_ms, file=info["filename"], beat=index * 4
         )
+        segment["name"] = str(info["filename"])
         segment["fx"] = ["ken_burns"] if info.get("file_type") == "image" else []
     _set_audio(ctx, str(song["filename"]), str(song["cdn_url"]), cuts * bar_ms, 1.0, role="music")
     first = visuals[0]
