@@ -123,6 +123,16 @@ def _set_audio(
 # Lip-sync ------------------------------------------------------------------------------------
 
 
+async def _speak(ctx: TurnContext, script: str) -> JsonObject:
+    """Voice a script with the TTS tool; the result stands in for an uploaded audio file."""
+    call = ctx.call_tool("generate_voiceover", {"text": script, "voice": _voice(ctx)})
+    await ctx.work(ctx.config.voiceover_seconds)
+    url = ctx.cdn(f"generated/{ctx.ids.hex(16)}_speech.mp3")
+    ctx.tool_result(call, "generate_voiceover", {"status": "success", "audio_url": url})
+    seconds = _spoken_ms(script) / 1000
+    return {"filename": "speech.mp3", "cdn_url": url, "duration": seconds, "file_type": "audio"}
+
+
 async def lipsync(ctx: TurnContext) -> None:
     videos, audios = _uploads(ctx, "video"), _uploads(ctx, "audio")
     if not videos:
@@ -133,6 +143,9 @@ async def lipsync(ctx: TurnContext) -> None:
             "我需要一段能看到说话人脸部的视频。请上传 MP4 或 MOV（正脸、光线充足），再上传要对口型的音频。",
         )
         return
+    script = _script_in(ctx.text)
+    if not audios and script:
+        audios = [await _speak(ctx, script)]  # the words to say, voiced first, then synced
     if not audios:
         await _missing(
             ctx,

@@ -99,3 +99,13 @@ async def test_a_general_request_in_a_skill_session_is_the_general_editor(api: A
     api.client.headers["X-Skill-Source"] = "audio-video-to"
     result = await api.turn("hello")
     assert result.final_texts[0].startswith("Hi! Upload a video and an audio file")
+
+
+async def test_lip_sync_voices_a_quoted_script_before_syncing_to_it(api: Api) -> None:
+    """The backend can voice words first; the profile does not promise it, the simulator allows it."""
+    api.client.headers["X-Skill-Source"] = "lipsyncvideo-ai"
+    await api.upload(("face.mp4", b"f" * 900))
+    result = await api.turn('lip-sync him saying: "Thanks for watching, see you next week!"')
+    assert result.tool_calls() == ["generate_voiceover", "lip_sync_video"]
+    [audio] = tracks_of(await api.state(), 1)
+    assert audio["sg"][0]["name"] == "Voice: speech.mp3"
