@@ -14,13 +14,13 @@ from core.accounts import Accounts
 from core.chat import Action, Inbound
 from core.explain import explain
 from core.i18n import labelled, parse_lang, t
-from core.intents import Command, command_action, find_media_urls
+from core.intents import Command, command_action, export_resolution, find_links, find_media_urls
 from core.nemo.draft import summarize_draft
 from core.nemo.errors import NemoError, SessionNotFound
 from core.ports import MessageDeleter, PlatformError, Store
 from core.replies import send_safely
 from core.settings import Settings
-from core.skills import PROFILES, describe_profiles, find_profile, get_profile
+from core.skills import PROFILES, SkillProfile, describe_profiles, find_profile, get_profile
 from core.work import Request, Work
 
 ActionHandler = Callable[[Request], Awaitable[None]]
@@ -58,7 +58,10 @@ class CommandHandler:
             await handler(req, inbound, command.args.strip())
             return
         action = command_action(command.name)
-        if action is not None:
+        resolution = export_resolution(command.args)
+        if action is Action.EXPORT and resolution:  # "/export 4k"
+            await self._work.export(req, resolution=resolution)
+        elif action is not None:
             await self.run_action(req, action)
         else:
             await send_safely(req.out, req.chat, t(req.lang, "unknown_command", command=f"/{command.name}"))
@@ -79,21 +82,29 @@ class CommandHandler:
         return False
 
     async def upload(self, req: Request, inbound: Inbound, args: str) -> None:
-        urls = find_media_urls(args)
+        urls = find_media_urls(args) or find_links(args)
         if urls:
             await self._work.url_upload(req, urls)
         elif inbound.attachments:
             await self._work.upload(req, inbound.attachments, caption="")
         else:
-            await send_safely(req.out, req.chat, t(req.lang, "upload_hint"))
+            await send_safely(req.out, req.chat, self.upload_hint(req))
+
+    def upload_hint(self, req: Request) -> str:
+        """How to add media, with the formats the chat's skill prefers."""
+        return self._profile(req).upload_hint(req.lang)
+
+    def _profile(self, req: Request) -> SkillProfile:
+        record = req.record
+        return get_profile((record.skill if record else None) or self._settings.nemo_skill)
 
     async def help(self, req: Request) -> None:
         await send_safely(req.out, req.chat, self.help_text(req))
 
     def help_text(self, req: Request) -> str:
-        record = req.record
-        profile = get_profile(record.skill if record and record.skill else self._settings.nemo_skill)
-        return profile.welcome(req.lang) + "\n\n" + t(req.lang, "help")
+        profile = self._profile(req)
+        faq = profile.faq_text(req.lang)
+        return profile.welcome(req.lang) + (f"\n\n{faq}" if faq else "") + "\n\n" + t(req.lang, "help")
 
     async def credits(self, req: Request) -> None:
         """The pool balance, plus the user's remaining daily allowance when caps apply."""

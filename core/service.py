@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 # De-duplication claims only need to outlive platform redeliveries (Telegram keeps updates 24 h).
 _CLAIMS_KEPT = timedelta(days=3)
 
-# Recognised intents that are actions (a typed "export" is the Export button).
-_INTENT_ACTIONS = {Intent.EXPORT: Action.EXPORT, Intent.CREDITS: Action.CREDITS, Intent.STATUS: Action.STATUS}
+# Recognised intents that are plain actions ("export" is too, with the resolution it may name).
+_INTENT_ACTIONS = {Intent.CREDITS: Action.CREDITS, Intent.STATUS: Action.STATUS}
 
 
 class NemoBot:
@@ -239,13 +239,15 @@ class NemoBot:
             await send_safely(out, chat, t(lang, "empty_message"))
         elif len(text) > MAX_PROMPT_CHARS:
             await send_safely(out, chat, t(lang, "message_too_long", limit=MAX_PROMPT_CHARS))
+        elif routed.intent is Intent.EXPORT:
+            await self._work.export(req, resolution=routed.resolution)
         elif action is not None:
             await self._commands.run_action(req, action)
         elif routed.intent is Intent.UPLOAD:
             if routed.urls:
                 await self._work.url_upload(req, routed.urls)
             else:
-                await send_safely(out, chat, t(lang, "upload_hint"))
+                await send_safely(out, chat, self._commands.upload_hint(req))
         else:
             await self._work.turn(req, text, urls=routed.urls)
 

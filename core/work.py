@@ -231,8 +231,9 @@ class Work:
 
         await self.submit(req, "upload", work, job=job, requester=job.requester)
 
-    async def export(self, req: Request) -> None:
-        """A render, counted against the daily caps like a turn; stored before it is queued.
+    async def export(self, req: Request, *, resolution: str | None = None) -> None:
+        """A render (at ``resolution``, else the backend's default), counted against the daily caps
+        like a turn; stored before it is queued.
 
         While one is running or waiting in the chat, another (a double tap) starts nothing."""
         # Checked and marked before the first await: two taps handled concurrently see each other.
@@ -246,7 +247,10 @@ class Work:
                 return
             if not await self.allowed(req, "export"):
                 return
-            job = self.new_job(req.chat, JobKind.RENDER, requester=req.sender.user_id)
+            # A render job's payload is the resolution asked for ("" = the backend's default).
+            job = self.new_job(
+                req.chat, JobKind.RENDER, payload=resolution or "", requester=req.sender.user_id
+            )
             await self._accepted(req, job)
 
             async def work() -> None:
