@@ -17,7 +17,7 @@ from core.i18n import t
 from core.inbound import CoreUnavailable, Press
 from core.ports import JobKind, JobState, Store
 from core.service import NemoBot
-from simulator import Fault, FaultKind, Scenario, Simulator
+from simulator import Endpoint, Fault, FaultKind, Scenario, Simulator
 from storage import MemoryStore
 from tests.fakes import RecordingOutbound
 from tests.harness import CHAT, Harness, build_harness
@@ -329,3 +329,29 @@ async def test_an_ordinary_turn_reads_the_chat_record_twice(sim: Simulator, tmp_
         finally:
             await harness.bot.stop()
     assert store.chat_reads == 2
+
+
+async def test_links_queued_with_a_turn_are_imported_after_a_restart_before_it_is_sent(
+    harness: Harness, tmp_path: Path, store: Store
+) -> None:
+    """A turn naming a media link waits behind another when the process stops: the restart imports
+    the link, then sends the turn, once."""
+    # Briefly quiet: the backend's session is busy until that first stream ends.
+    harness.sim.force_next_turn(
+        Scenario.CHAT, faults=[Fault(kind=FaultKind.SSE_HEARTBEATS_ONLY, seconds=1.5)]
+    )
+    await harness.bot.receive(harness.message("make a video of the sea"))
+    await _until(lambda: harness.sim.stats.turns_started == 1)
+    await harness.bot.receive(harness.message("use https://example.com/media/dance.mp4 as the intro"))
+    await harness.bot.stop()
+    assert harness.sim.stats.requests[Endpoint.UPLOAD] == 0
+
+    async with httpx.AsyncClient() as http:
+        again = await build_harness(harness.sim, store, tmp_path, harness.out.limits, http)
+        assert await again.bot.resume() == 2
+        await again.bot.wait_idle(CHAT)
+        await again.bot.stop()
+    assert harness.sim.stats.requests[Endpoint.UPLOAD] == 1
+    assert harness.sim.stats.turns_started == 2
+    assert any("dance.mp4" in text for text in again.out.texts())
+    assert await store.open_jobs() == []
