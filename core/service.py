@@ -89,10 +89,9 @@ class NemoBot:
         req = Request(
             inbound.chat, out, _language(record, fallback), inbound.sender, inbound.is_group, record
         )
-        if not await self._admitted(req):
-            return
         try:
-            await self._dispatch(req, inbound)
+            if await self._admitted(req):
+                await self._dispatch(req, inbound)
         except CoreUnavailable:
             await self._release(inbound.chat, claim)
             raise
@@ -122,10 +121,9 @@ class NemoBot:
             private=private,
             aside=privately,
         )
-        if not await self._admitted(req):
-            return
         try:
-            await self._commands.run_action(req, press.action)
+            if await self._admitted(req):
+                await self._commands.run_action(req, press.action)
         except CoreUnavailable:
             await self._release(press.chat, claim)
             raise

@@ -114,18 +114,22 @@ class Work:
 
     async def allowed(self, req: Request, kind: str) -> bool:
         """Daily caps on a shared operator token (turns and exports, per user across every chat);
-        counts the event when it is allowed."""
-        allowance = await self._gate.allowance(req.chat, req.sender.user_id, req.user_token)
-        if allowance.exhausted:
-            cap = (
-                allowance.user_cap
-                if allowance.user_left is not None and allowance.user_left <= 0
-                else allowance.chat_cap
-            )
-            await send_safely(req.out, req.chat, t(req.lang, "daily_limit", cap=cap))
-            return False
-        await self._gate.record_use(req.chat, req.sender.user_id, kind)
-        return True
+        counts the event when it is allowed. Storage failing here means the event is not accepted."""
+        try:
+            allowance = await self._gate.allowance(req.chat, req.sender.user_id, req.user_token)
+            if not allowance.exhausted:
+                await self._gate.record_use(req.chat, req.sender.user_id, kind)
+                return True
+        except Exception as exc:  # broad on purpose: any store failure means "not accepted"
+            log.error("counting a %s in %s failed: %s", kind, req.chat, exc)
+            raise CoreUnavailable(t(req.lang, "storage_unavailable")) from exc
+        cap = (
+            allowance.user_cap
+            if allowance.user_left is not None and allowance.user_left <= 0
+            else allowance.chat_cap
+        )
+        await send_safely(req.out, req.chat, t(req.lang, "daily_limit", cap=cap))
+        return False
 
     async def submit(
         self,
