@@ -14,7 +14,7 @@ from core.context import ChatContext
 from core.explain import SUPPORTED_FORMATS, explain
 from core.i18n import labelled, t
 from core.intents import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-from core.nemo.errors import NemoError, SessionNotFound
+from core.nemo.errors import NemoError
 from core.nemo.models import UploadedFile, UploadResult
 from core.nemo.multipart import UploadSource
 from core.ports import PlatformError
@@ -191,22 +191,16 @@ async def _upload_once(
     ctx: ChatContext, sources: list[UploadSource], callback: Callable[[int], None]
 ) -> UploadResult:
     client = ctx.account.client
-    try:
-        return await client.upload_files(await ctx.session_id(), sources, progress=callback)
-    except SessionNotFound:
-        await send_safely(ctx.out, ctx.chat, t(ctx.lang, "session_expired"))
-        return await client.upload_files(await ctx.session_id(fresh=True), sources, progress=callback)
+    return await ctx.in_session(
+        lambda session_id: client.upload_files(session_id, sources, progress=callback)
+    )
 
 
 async def upload_urls(ctx: ChatContext, urls: Sequence[str]) -> bool:
     """Import media by link (the backend fetches it); one reply for all of them."""
     client = ctx.account.client
     try:
-        try:
-            result = await client.upload_urls(await ctx.session_id(), urls)
-        except SessionNotFound:
-            await send_safely(ctx.out, ctx.chat, t(ctx.lang, "session_expired"))
-            result = await client.upload_urls(await ctx.session_id(fresh=True), urls)
+        result = await ctx.in_session(lambda session_id: client.upload_urls(session_id, urls))
     except NemoError as exc:
         await send_safely(ctx.out, ctx.chat, explain(exc, ctx.account, ctx.lang, filename=", ".join(urls)))
         return False
