@@ -45,6 +45,11 @@ class CommandHandler:
                 await self._bot.enqueue_upload(inbound, out, lang, inbound.attachments, caption="")
             else:
                 await send_safely(out, chat, t(lang, "upload_hint"))
+        elif name == "export" and args.lower() in ("force", "again"):
+            # An explicit new render, even of a draft rendered before (core/exports.py).
+            await self._bot.enqueue_export(
+                chat, out, lang, inbound.sender.user_id, inbound.is_group, force=True
+            )
         elif action is not None:
             await self.run_action(
                 chat, out, lang, action, user_id=inbound.sender.user_id, is_group=inbound.is_group

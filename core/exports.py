@@ -1,13 +1,22 @@
 """Export: check the draft, submit the render once, poll it, and deliver the MP4 as a new message.
 
 The render job is stored before anything is sent, and its id is stored before it is submitted, so
-a restart polls the same render instead of starting a second one.
+a restart polls the same render instead of starting a second one. The delivery is recorded (job
+done, render remembered) as soon as the platform accepted the video or link, before the cosmetic
+edit of the progress card, so a restart never sends the same result twice. An export of a draft
+that has not changed since its last successful render hands that render out again (``/export
+force`` renders anew).
+
+A render job's ``payload`` holds :data:`FORCE` when the user asked for a new render, and the
+fingerprint of the submitted draft once it was submitted (so a resumed job can remember it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 import tempfile
 from datetime import UTC, datetime
@@ -19,12 +28,23 @@ from core.explain import explain
 from core.i18n import t
 from core.nemo.client import new_render_id, poll_delays
 from core.nemo.draft import is_exportable
-from core.nemo.errors import ApiError, BackendUnavailable, NemoError, RenderRejected
+from core.nemo.errors import ApiError, BackendUnavailable, DownloadRefused, NemoError, RenderRejected
 from core.nemo.models import RenderStatus
-from core.ports import ChatUnavailable, Job, JobState, PlatformError, UploadCapByChat
+from core.netguard import NetGuard
+from core.ports import ChatUnavailable, Job, JobState, PlatformError, RenderedDraft, UploadCapByChat
 from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
+
+
+FORCE = "force"
+_FINGERPRINT = "draft:"
+
+
+def draft_fingerprint(draft: object) -> str:
+    """A stable hash of the draft JSON: equal drafts (whatever their key order) hash equal."""
+    canonical = json.dumps(draft, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class RenderFailed(Exception):
@@ -60,9 +80,40 @@ class ExportFlow:
             await send_safely(ctx.out, ctx.chat, t(ctx.lang, "export_not_ready"))
             await self._save(JobState.DONE, detail="nothing to export")
             return
+        if self.job.payload != FORCE and await self._hand_out_again(session_id, state.draft):
+            return
         await self._save(JobState.RUNNING, session_id=session_id)
         self.card.update(t(ctx.lang, "export_started"))
         await self._render(state.draft, resume=False)
+
+    async def _hand_out_again(self, session_id: str, draft: object) -> bool:
+        """Deliver the last render again when ``draft`` is the one it rendered; False to render anew."""
+        ctx = self.ctx
+        last = await ctx.store.last_render(ctx.chat, session_id)
+        if last is None or last.fingerprint != draft_fingerprint(draft):
+            return False
+        try:
+            # Asked afresh: the CDN link may have expired since; a render the backend forgot is redone.
+            status = await ctx.account.client.render_status(last.render_id)
+        except NemoError as exc:
+            log.info("the last render of %s cannot be looked up, rendering anew: %s", ctx.chat, exc)
+            return False
+        if status.phase != "completed":
+            return False
+        await self._save(
+            JobState.RUNNING,
+            session_id=session_id,
+            render_id=last.render_id,
+            payload=_FINGERPRINT + last.fingerprint,
+        )
+        await send_safely(ctx.out, ctx.chat, t(ctx.lang, "export_unchanged"))
+        try:
+            async with chat_action_kept_alive(ctx.out, ctx.chat, ChatAction.UPLOAD_VIDEO, 5.0):
+                await self._deliver(status)
+        except ChatUnavailable as exc:
+            log.info("export in %s cannot be delivered: %s", ctx.chat, exc)
+            await self._save(JobState.FAILED, detail="chat unavailable")
+        return True
 
     async def resume(self) -> None:
         """After a restart: keep polling the stored render id (submitting only if it never arrived)."""
@@ -122,6 +173,7 @@ class ExportFlow:
         if draft is None:
             draft = (await client.state(self._session_id())).draft
         assert self.job.render_id is not None
+        await self._save(payload=_FINGERPRINT + draft_fingerprint(draft))
         status = await client.submit_render(self._session_id(), draft, render_id=self.job.render_id)
         return await self._poll(status)
 
@@ -168,14 +220,27 @@ class ExportFlow:
             if isinstance(ctx.out, UploadCapByChat)
             else ctx.out.limits.upload_cap
         )
+        settings = ctx.settings
+        guard = NetGuard.for_backend(settings.nemo_api_url, settings.nemobot_trusted_hosts)
         sent = False
         with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
-            path = Path(folder) / f"{status.render_id}.mp4"
+            # A name the bot chose: identifiers from the backend never become file-system paths.
+            path = Path(folder) / "render.mp4"
             try:
-                size = await client.download_render(status.render_id, status.output_url, path, max_bytes=cap)
+                size = await client.download_render(
+                    status.render_id,
+                    status.output_url,
+                    path,
+                    max_bytes=cap,
+                    guard=guard,
+                    total_s=settings.nemobot_render_max_s,
+                )
+            except DownloadRefused as exc:
+                log.warning("the render of %s is sent as a link only: %s", ctx.chat, exc)
+                size = 0
             except NemoError as exc:
                 log.info("render download failed, sending the link instead: %s", exc)
-                size = -1
+                size = 0
             if size > 0:
                 try:
                     await ctx.out.send_video(ctx.chat, path, caption=caption, buttons=(Action.NEW,))
@@ -184,22 +249,31 @@ class ExportFlow:
                     raise
                 except PlatformError as exc:
                     log.info("sending the video failed, sending the link instead: %s", exc)
-            text_size = f"{size / 1_000_000:.1f} MB" if size > 0 else ""
         if not sent:
             body = (
-                t(ctx.lang, "export_done", link=link)
-                if size != -1
-                else t(
-                    ctx.lang,
-                    "export_too_big",
-                    size=text_size or "?",
-                    limit=f"{cap / 1_000_000:.0f} MB",
-                    link=link,
-                )
+                t(ctx.lang, "export_too_big", size="?", limit=f"{cap / 1_000_000:.0f} MB", link=link)
+                if size == -1
+                else t(ctx.lang, "export_done", link=link)
             )
             await send_safely(ctx.out, ctx.chat, body + (f"\n{web}" if web else ""), buttons=(Action.NEW,))
+        # The platform took the result: record it before anything cosmetic, so a restart from here
+        # on never sends it again.
+        await self._delivered(status)
         await self.card.finish(t(ctx.lang, "export_delivered"))
-        await self._save(JobState.DONE)
+
+    async def _delivered(self, status: RenderStatus) -> None:
+        await self._save(JobState.DONE, detail="delivered")
+        if self.job.session_id and self.job.payload.startswith(_FINGERPRINT):
+            await self.ctx.store.remember_render(
+                RenderedDraft(
+                    chat=self.ctx.chat,
+                    session_id=self.job.session_id,
+                    fingerprint=self.job.payload[len(_FINGERPRINT) :],
+                    render_id=status.render_id,
+                    output_url=status.output_url,
+                    rendered_at=datetime.now(UTC),
+                )
+            )
 
     async def _web_link(self) -> str:
         record = self.ctx.account.record

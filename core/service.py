@@ -19,7 +19,7 @@ from core.chat import Action, Attachment, ChatKey, Inbound
 from core.chat_queue import ChatQueues
 from core.commands import CommandHandler
 from core.context import ChatContext
-from core.exports import ExportFlow
+from core.exports import FORCE, ExportFlow
 from core.i18n import Lang, detect_language, t
 from core.intents import Intent, parse_command, route
 from core.nemo.transport import NemoTransport
@@ -290,9 +290,9 @@ class NemoBot:
         await self.submit(inbound.chat, out, lang, "upload", work)
 
     async def enqueue_export(
-        self, chat: ChatKey, out: Outbound, lang: Lang, requester: str, is_group: bool
+        self, chat: ChatKey, out: Outbound, lang: Lang, requester: str, is_group: bool, *, force: bool = False
     ) -> None:
-        job = self._new_job(chat, JobKind.RENDER, requester=requester)
+        job = self._new_job(chat, JobKind.RENDER, requester=requester, payload=FORCE if force else "")
         await self.store.save_job(job)
 
         async def work() -> None:

@@ -216,6 +216,11 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # The progress card's last state once the result message is out.
     "export_delivered": {"en": "✅ Export finished.", "zh": "✅ 导出完成。"},
+    "export_unchanged": {
+        "en": "♻️ Nothing changed since the last export, so here it is again (no new render). "
+        "Send /export force to render it anew.",
+        "zh": "♻️ 自上次导出后没有改动，再次发送上次的结果（不重新渲染）。发送 /export force 可重新渲染。",
+    },
     # First render failed; retrying once with a new render id.
     "export_failed_retrying": {
         "en": "The export hit a snag – trying once more…",

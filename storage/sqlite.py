@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 
 from core.chat import ChatKey
-from core.ports import ChatRecord, Job, JobKind, JobState, UsageRow
+from core.ports import ChatRecord, Job, JobKind, JobState, RenderedDraft, UsageRow
 from storage import files
 from storage.migrations import migrate
 from storage.tokens import PlainTokens, TokenCipher
@@ -94,6 +94,18 @@ _USAGE = """
 _USAGE_REPORT = """
     SELECT platform, chat_id, thread_id, user_id, kind, count FROM usage
     WHERE day = ? ORDER BY count DESC, platform, chat_id, user_id, kind
+"""
+_REMEMBER_RENDER = """
+    INSERT INTO rendered_drafts (
+        platform, chat_id, thread_id, session_id, fingerprint, render_id, output_url, rendered_at
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (platform, chat_id, thread_id, session_id) DO UPDATE SET
+        fingerprint = excluded.fingerprint, render_id = excluded.render_id,
+        output_url = excluded.output_url, rendered_at = excluded.rendered_at
+"""
+_LAST_RENDER = """
+    SELECT platform, chat_id, thread_id, session_id, fingerprint, render_id, output_url, rendered_at
+    FROM rendered_drafts WHERE platform = ? AND chat_id = ? AND thread_id = ? AND session_id = ?
 """
 
 
@@ -280,6 +292,35 @@ class SqliteStore:
             )
             for r in rows
         ]
+
+    # Render memory
+
+    async def remember_render(self, rendered: RenderedDraft) -> None:
+        await self._write(
+            _REMEMBER_RENDER,
+            (
+                *key_columns(rendered.chat),
+                rendered.session_id,
+                rendered.fingerprint,
+                rendered.render_id,
+                rendered.output_url,
+                encode_time(rendered.rendered_at),
+            ),
+        )
+
+    async def last_render(self, chat: ChatKey, session_id: str) -> RenderedDraft | None:
+        rows = await self._read(_LAST_RENDER, (*key_columns(chat), session_id))
+        if not rows:
+            return None
+        row = rows[0]
+        return RenderedDraft(
+            chat=chat_key(row["platform"], row["chat_id"], row["thread_id"]),
+            session_id=row["session_id"],
+            fingerprint=row["fingerprint"],
+            render_id=row["render_id"],
+            output_url=row["output_url"],
+            rendered_at=decode_time(row["rendered_at"]),
+        )
 
 
 def _job(row: sqlite3.Row) -> Job:

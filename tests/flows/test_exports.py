@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 
-from core.chat import Action, PlatformLimits
+from core.chat import Action, MessageRef, PlatformLimits
 from simulator import Endpoint, Fault, FaultKind, Scenario, SimulatorConfig
 from tests.flows.conftest import Harness
+from tests.harness import CHAT
 
 
 async def _generate(harness: Harness) -> None:
@@ -102,3 +106,58 @@ async def test_export_blocked_by_plan_says_register_not_credits(harness: Harness
     harness.sim.faults.add(Fault(kind=FaultKind.HTTP_500, endpoint=Endpoint.RENDER_SUBMIT, status=402))
     texts = await harness.say("/export")
     assert "register" in texts[-1].lower()
+
+
+async def test_exporting_an_unchanged_draft_again_hands_out_the_same_render(harness: Harness) -> None:
+    """Second /export of the same draft: the video again, no second render; the user is told why."""
+    await _generate(harness)
+    await harness.say("/export")
+    texts = await harness.say("export")
+    assert harness.sim.stats.render_submissions == 1
+    assert len([m for m in harness.out.messages if m.video is not None]) == 2
+    assert any("/export force" in text for text in texts)
+
+
+async def test_a_changed_draft_or_export_force_renders_anew(harness: Harness) -> None:
+    """An edit changes the draft's fingerprint (new render); ``/export force`` renders even unchanged."""
+    await _generate(harness)
+    await harness.say("/export")
+    harness.sim.force_next_turn(Scenario.EDIT)
+    await harness.say("add a title 'Harbour'")
+    await harness.say("/export")
+    assert harness.sim.stats.render_submissions == 2
+    await harness.say("/export force")
+    assert harness.sim.stats.render_submissions == 3
+    await harness.say("/export again")
+    assert harness.sim.stats.render_submissions == 4
+    assert len([m for m in harness.out.messages if m.video is not None]) == 4
+
+
+async def test_a_render_the_backend_forgot_is_rendered_anew(harness: Harness) -> None:
+    """The remembered render id is unknown to the backend now: a new render instead of a dead link."""
+    await _generate(harness)
+    await harness.say("/export")
+    last = await harness.store.last_render(CHAT, await harness.session_id())
+    assert last is not None
+    await harness.store.remember_render(dataclasses.replace(last, render_id="render_unknown_to_the_backend"))
+    await harness.say("/export")
+    assert harness.sim.stats.render_submissions == 2
+
+
+async def test_a_delivery_is_recorded_before_the_progress_card_is_edited(harness: Harness) -> None:
+    """When the final card edit happens, the job is already done and the render remembered."""
+    await _generate(harness)
+    seen: list[tuple[str, bool]] = []
+    edit = harness.out.edit_text
+
+    async def spying_edit(ref: MessageRef, text: str, **kwargs: Any) -> None:
+        if text.startswith("✅ Export finished"):
+            jobs = await harness.store.open_jobs()
+            remembered = await harness.store.last_render(CHAT, await harness.session_id())
+            seen.append((text, not jobs and remembered is not None))
+        await edit(ref, text, **kwargs)
+
+    harness.out.edit_text = spying_edit  # type: ignore[method-assign]
+    await harness.say("/export")
+    assert seen
+    assert all(recorded for _text, recorded in seen)
