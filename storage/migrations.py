@@ -89,7 +89,8 @@ _V1: Migration = (
 _V2: Migration = ("ALTER TABLE chats ADD COLUMN user_token TEXT",)
 
 # v3: the last successful render per chat and session, keyed by a fingerprint of the draft it
-# rendered, so exporting an unchanged draft hands that result out again instead of rendering twice.
+# rendered, so exporting an unchanged draft hands that result out again instead of rendering twice;
+# and a table of facts about the database (the key check value).
 _V3: Migration = (
     """
     CREATE TABLE rendered_drafts (
@@ -104,6 +105,9 @@ _V3: Migration = (
         PRIMARY KEY (platform, chat_id, thread_id, session_id)
     ) WITHOUT ROWID
     """,
+    # Facts about the database itself; ``key_check`` proves the at-rest key is the one that
+    # encrypted the stored tokens (storage/tokens.py).
+    "CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID",
 )
 
 MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)

@@ -15,8 +15,9 @@ import aiosqlite
 from core.chat import ChatKey
 from core.ports import ChatRecord, Job, JobKind, JobState, RenderedDraft, UsageRow
 from storage import files
+from storage.lock import DataDirLock
 from storage.migrations import migrate
-from storage.tokens import PlainTokens, TokenCipher
+from storage.tokens import PlainTokens, TokenCipher, check_key
 from storage.values import (
     StoreClosedError,
     chat_key,
@@ -127,6 +128,7 @@ class SqliteStore:
         self._cipher = cipher
         self._clock = clock
         self._closed = False
+        self._lock: DataDirLock | None = None
 
     @classmethod
     async def open(
@@ -151,6 +153,8 @@ class SqliteStore:
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await migrate(db, path)
+            if cipher is not None:
+                await _check_key(db, path, cipher)
             await asyncio.to_thread(files.restrict_side_files, path)
         except BaseException:
             # aiosqlite's worker thread is not a daemon: an unclosed connection would hang exit.
@@ -162,10 +166,18 @@ class SqliteStore:
     def path(self) -> Path:
         return self._path
 
+    def hold(self, lock: DataDirLock) -> None:
+        """Keep ``lock`` (one process per data directory) until :meth:`close`."""
+        self._lock = lock
+
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
-            await self._db.close()
+            try:
+                await self._db.close()
+            finally:
+                if self._lock is not None:
+                    self._lock.release()
 
     async def _write(self, sql: str, params: Sequence[Any]) -> int:
         """Run one statement (committed on its own, autocommit) and return the rows it changed."""
@@ -321,6 +333,27 @@ class SqliteStore:
             output_url=row["output_url"],
             rendered_at=decode_time(row["rendered_at"]),
         )
+
+
+_KEY_CHECK = "SELECT value FROM meta WHERE name = 'key_check'"
+_SAVE_KEY_CHECK = "INSERT OR IGNORE INTO meta (name, value) VALUES ('key_check', ?)"
+# An encrypted token if there is one (legacy plain ones say nothing about the key).
+_SAMPLE_TOKEN = """
+    SELECT token FROM chats WHERE token LIKE 'fernet:%'
+    UNION ALL SELECT user_token FROM chats WHERE user_token LIKE 'fernet:%'
+    LIMIT 1
+"""
+
+
+async def _check_key(db: aiosqlite.Connection, path: Path, cipher: TokenCipher) -> None:
+    """Stop start-up when ``cipher`` is not the key the stored tokens were written with."""
+    checks = list(await db.execute_fetchall(_KEY_CHECK))
+    samples = [] if checks else list(await db.execute_fetchall(_SAMPLE_TOKEN))
+    new_check = check_key(
+        cipher, str(checks[0][0]) if checks else None, str(samples[0][0]) if samples else None, path
+    )
+    if new_check is not None:
+        await db.execute(_SAVE_KEY_CHECK, (new_check,))
 
 
 def _job(row: sqlite3.Row) -> Job:
