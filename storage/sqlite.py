@@ -338,7 +338,7 @@ class SqliteStore:
 _KEY_CHECK = "SELECT value FROM meta WHERE name = 'key_check'"
 _SAVE_KEY_CHECK = "INSERT OR IGNORE INTO meta (name, value) VALUES ('key_check', ?)"
 # An encrypted token if there is one (legacy plain ones say nothing about the key).
-_SAMPLE_TOKEN = """
+_ENCRYPTED_SAMPLE = """
     SELECT token FROM chats WHERE token LIKE 'fernet:%'
     UNION ALL SELECT user_token FROM chats WHERE user_token LIKE 'fernet:%'
     LIMIT 1
@@ -348,7 +348,7 @@ _SAMPLE_TOKEN = """
 async def _check_key(db: aiosqlite.Connection, path: Path, cipher: TokenCipher) -> None:
     """Stop start-up when ``cipher`` is not the key the stored tokens were written with."""
     checks = list(await db.execute_fetchall(_KEY_CHECK))
-    samples = [] if checks else list(await db.execute_fetchall(_SAMPLE_TOKEN))
+    samples = [] if checks else list(await db.execute_fetchall(_ENCRYPTED_SAMPLE))
     new_check = check_key(
         cipher, str(checks[0][0]) if checks else None, str(samples[0][0]) if samples else None, path
     )

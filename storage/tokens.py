@@ -70,6 +70,8 @@ class FernetTokens:
 KEY_FILENAME = "secret.key"
 # Encrypted with the key into the database: a key that cannot read it back is the wrong key.
 KEY_CHECK = "nemobot key check v1"
+# Quoted to the operator in the mismatch message (never run by nemobot).
+_FORGET_TOKENS = "UPDATE chats SET token = NULL, user_token = NULL; DELETE FROM meta WHERE name = 'key_check'"
 
 
 class SecretKeyError(SettingsError):
@@ -155,7 +157,6 @@ def check_key(
             f"The secret key does not match the tokens stored in {database}: NEMOBOT_SECRET_KEY or "
             f"{database.parent / KEY_FILENAME} changed since they were written. Restore the key that "
             "wrote them. To give the stored tokens up instead (users send /token again; anonymous "
-            f'chats get new accounts), run: sqlite3 {database} "UPDATE chats SET token = NULL, '
-            "user_token = NULL; DELETE FROM meta WHERE name = 'key_check'\""
+            f'chats get new accounts), run: sqlite3 {database} "{_FORGET_TOKENS}"'
         ) from None
     return cipher.encrypt(KEY_CHECK)

@@ -70,14 +70,14 @@ async def test_a_second_process_on_the_same_data_dir_refuses_to_start_and_a_kill
         assert first.stdout is not None
         await asyncio.wait_for(first.stdout.readline(), 30)  # the console greeted: it holds the lock
         second = await _console(data)
-        out, err = await asyncio.wait_for(second.communicate(b"hello\n"), 30)
+        _out, err = await asyncio.wait_for(second.communicate(b"hello\n"), 30)
         assert second.returncode == 2
         assert b"Another nemobot is already running" in err
         assert b"Traceback" not in err
         first.send_signal(signal.SIGKILL)
         await first.wait()
         third = await _console(data)
-        out, err = await asyncio.wait_for(third.communicate(b""), 30)
+        _out, err = await asyncio.wait_for(third.communicate(b""), 30)
         assert third.returncode == 0, err.decode()
         assert b"already running" not in err
     finally:

@@ -3,7 +3,10 @@ checked against the database so a changed key stops start-up instead of dropping
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,25 @@ async def test_a_wrong_key_on_a_database_without_tokens_is_still_refused(tmp_pat
     await store.close()
     with pytest.raises(SecretKeyError):
         await SqliteStore.open(db, cipher=FernetTokens(Fernet.generate_key()))
+
+
+def test_nemobot_with_a_corrupt_key_file_prints_one_clear_message_and_no_traceback(tmp_path: Path) -> None:
+    """Process-level: ``nemobot console`` exits 2 naming the key file; nothing is touched."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / KEY_FILENAME).write_bytes(b"\x00garbage")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEMO", "TELEGRAM", "DISCORD"))}
+    env.update(NEMO_API_URL="http://127.0.0.1:9", NEMOBOT_DATA_DIR=str(data))
+    result = subprocess.run(
+        [sys.executable, "-m", "bots", "console"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        input=b"",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert str(data / KEY_FILENAME).encode() in result.stderr
+    assert b"Traceback" not in result.stderr
+    assert not (data / "nemobot.db").exists()
