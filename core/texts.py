@@ -216,6 +216,11 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # The progress card's last state once the result message is out.
     "export_delivered": {"en": "✅ Export finished.", "zh": "✅ 导出完成。"},
+    # The end of a reply too long to show in full (core/replies.py caps it at a few messages).
+    "reply_rest_in_editor": {
+        "en": "… (the rest is in the web editor)",
+        "zh": "……（其余内容请在网页编辑器中查看）",
+    },
     "export_unchanged": {
         "en": "♻️ Nothing changed since the last export, so here it is again (no new render). "
         "Send /export force to render it anew.",

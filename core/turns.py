@@ -57,6 +57,7 @@ class TurnRelay:
             ctx.chat,
             is_group=ctx.is_group,
             transform=lambda text: translate_gui(text, ctx.lang).text,
+            overflow_note=t(ctx.lang, "reply_rest_in_editor"),
         )
         self._last_activity = 0.0
         self._visible = ""

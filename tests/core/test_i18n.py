@@ -63,6 +63,8 @@ EXPECTED_PLACEHOLDERS: dict[str, set[str]] = {
     "export_done_file": {"link"},
     "export_too_big": {"size", "limit", "link"},
     "export_delivered": set(),
+    "export_unchanged": set(),
+    "reply_rest_in_editor": set(),
     "export_failed_retrying": set(),
     "export_failed": {"reason"},
     "export_stuck": set(),

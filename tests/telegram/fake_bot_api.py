@@ -82,6 +82,9 @@ class FakeBotApi:
         # True keeps that call waiting until ``release()``; the held method names are recorded.
         self.hold: Callable[[str], bool] | None = None
         self.held: list[str] = []
+        # deleteMessage: groups where the bot may delete others' messages, and what it deleted.
+        self.admin_in: set[int] = set()
+        self.deleted: list[tuple[int, int]] = []
         self._released = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base = ""
