@@ -221,6 +221,11 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "… (the rest is in the web editor)",
         "zh": "……（其余内容请在网页编辑器中查看）",
     },
+    "upload_url_refused": {
+        "en": "🚫 {url} points into a private or local network, so it can't be imported. "
+        "Use a public link, or send the file itself.",
+        "zh": "🚫 {url} 指向内网或本机地址，无法导入。请使用公开链接，或直接发送文件。",
+    },
     "export_unchanged": {
         "en": "♻️ Nothing changed since the last export, so here it is again (no new render). "
         "Send /export force to render it anew.",

@@ -65,6 +65,7 @@ EXPECTED_PLACEHOLDERS: dict[str, set[str]] = {
     "export_delivered": set(),
     "export_unchanged": set(),
     "reply_rest_in_editor": set(),
+    "upload_url_refused": {"url"},
     "export_failed_retrying": set(),
     "export_failed": {"reason"},
     "export_stuck": set(),

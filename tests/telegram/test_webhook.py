@@ -90,7 +90,9 @@ async def test_requests_without_the_secret_are_logged_at_a_limited_rate(
     url = f"http://127.0.0.1:{telegram.adapter.webhook_port}/tg/hook"
     async with httpx.AsyncClient() as client:
         for _ in range(50):
-            forged = await client.post(url, json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "x"})
+            forged = await client.post(
+                url, json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+            )
             assert forged.status_code == 403
     warnings = [r for r in caplog.records if "without the right secret" in r.getMessage()]
     assert len(warnings) == 1
