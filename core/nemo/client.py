@@ -43,6 +43,10 @@ APP_NAME = "nemo_agent"
 DEFAULT_OUTPUT: Mapping[str, str] = {"format": "mp4", "quality": "high"}
 _ERROR_BODY_MAX = 64 * 1024
 _MAX_REDIRECTS = 5
+# Uploads of hundreds of MB take a while in total, so there is no overall limit; but each phase
+# is bounded: a backend that stops reading the body (write) or never answers once it has it (read)
+# ends the upload with an error instead of holding the chat's queue forever.
+UPLOAD_TIMEOUT = httpx.Timeout(connect=30.0, write=120.0, read=600.0, pool=60.0)
 _MP4_HEAD = 8
 
 
@@ -163,15 +167,13 @@ class NemoClient:
 
         async def send(token: str) -> Any:
             body = MultipartBody(sources)
-            # Uploads of hundreds of MB take a while; only the connect phase is kept short.
-            timeout = httpx.Timeout(None, connect=30.0)
             return await self.transport.call(
                 "POST",
                 path,
                 token=token,
                 content=body.stream(progress),
                 headers=body.headers,
-                request_timeout=timeout,
+                request_timeout=UPLOAD_TIMEOUT,
             )
 
         return parse_upload(await self._with_retries(send))
