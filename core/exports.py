@@ -224,8 +224,9 @@ class ExportFlow:
         guard = NetGuard.for_backend(settings.nemo_api_url, settings.nemobot_trusted_hosts)
         sent = False
         with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
-            # A name the bot chose: identifiers from the backend never become file-system paths.
-            path = Path(folder) / "render.mp4"
+            # A name the bot chose (from its own job id): identifiers from the backend never become
+            # file-system paths, and two exports never share a name (the console keeps each one).
+            path = Path(folder) / f"nemo-video-{self.job.job_id[:12]}.mp4"
             try:
                 size = await client.download_render(
                     status.render_id,

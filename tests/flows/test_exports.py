@@ -161,3 +161,14 @@ async def test_a_delivery_is_recorded_before_the_progress_card_is_edited(harness
     await harness.say("/export")
     assert seen
     assert all(recorded for _text, recorded in seen)
+
+
+async def test_the_local_file_name_is_the_bots_own_never_the_backends_render_id(harness: Harness) -> None:
+    """The video file is named by the bot (``nemo-video-<job>``), not after the render id, so no
+    identifier from the backend ever becomes a file-system path."""
+    await _generate(harness)
+    await harness.say("/export")
+    [video] = [m for m in harness.out.messages if m.video is not None]
+    assert video.video is not None
+    assert video.video.name.startswith("nemo-video-")
+    assert "render_" not in video.video.name
