@@ -97,7 +97,9 @@ class StreamingReply:
         self._window = self._limits.max_text * self._max_messages + 1
         self._refs: list[MessageRef] = []
         self._shown: list[str] = []
-        self._pending: str | None = None
+        # The newest text, built on demand: a reply growing with every token is joined once per
+        # flush (at most once per edit interval), not once per token.
+        self._pending: Callable[[], str] | None = None
         self._last_edit = float("-inf")
         self._flusher: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -112,9 +114,15 @@ class StreamingReply:
 
     def update(self, text: str) -> None:
         """Show ``text`` (the whole reply so far) soon; cheap to call on every token."""
-        if not text.strip() or self.unavailable:
+        if text.strip():
+            self.update_with(lambda: text)
+
+    def update_with(self, supplier: Callable[[], str]) -> None:
+        """Like :meth:`update`, with the text built by ``supplier`` only when it is shown; constant
+        cost per call however long the reply grows. Blank text is not shown."""
+        if self.unavailable:
             return
-        self._pending = text
+        self._pending = supplier
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_soon(), name=f"reply-flush:{self._chat}")
 
@@ -122,8 +130,9 @@ class StreamingReply:
         delay = self._last_edit + self._interval - self._clock()
         if delay > 0:
             await asyncio.sleep(delay)
-        text, self._pending = self._pending, None
-        if text is not None:
+        supplier, self._pending = self._pending, None
+        text = supplier() if supplier is not None else None
+        if text is not None and text.strip():
             # Only what can be shown is transformed and split: the cost of a flush is bounded.
             text = text[: self._window + 1]
             if self._transform is not None:
@@ -155,12 +164,12 @@ class StreamingReply:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
 
-    def _pending_text(self) -> str | None:
+    def _pending_text(self) -> Callable[[], str] | None:
         return self._pending
 
     def _keep_pending(self, text: str) -> None:
         if self._pending is None:
-            self._pending = text
+            self._pending = lambda: text
 
     async def finish(self, text: str, *, buttons: Sequence[Action] = ()) -> bool:
         """Deliver the final text (formatted as final), waiting out the edit budget if needed.

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
+
 import pytest
 
+import core.nemo.transcript as transcript_module
 from core.chat import ChatKey, PlatformLimits, utf16_length
+from core.nemo.events import TextChunk
+from core.nemo.transcript import TurnTranscript
 from core.redact import carries_token, redact_for_chat
 from core.replies import MAX_REPLY_MESSAGES, StreamingReply, send_safely, split_text
 from tests.fakes import SECRET, RecordingOutbound
@@ -89,3 +95,64 @@ async def test_a_token_in_any_form_is_masked_in_replies_and_plain_sends(form: st
     shown = out.transcript()
     assert not SECRET.search(shown)
     assert "clm_abcdefgh12" in shown, "claim links are for the user and stay"
+
+
+class CountingGap(str):
+    """A separator that counts how often the transcript joins its whole text."""
+
+    joins = 0
+
+    def join(self, parts: Iterable[str]) -> str:
+        CountingGap.joins += 1
+        return super().join(parts)
+
+
+def test_a_transcript_of_ten_thousand_fragments_is_joined_only_when_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Adding a fragment costs the fragment, not the whole reply: the text is built when read
+    (the old transcript rebuilt it twice per fragment: quadratic, seconds of event loop at 1 MB)."""
+    monkeypatch.setattr(transcript_module, "_SEGMENT_GAP", CountingGap("\n\n"))
+    CountingGap.joins = 0
+    transcript = TurnTranscript()
+    versions = set()
+    for index in range(10_000):
+        assert transcript.add(TextChunk("word " * 20, partial=True))
+        versions.add(transcript.version)
+        if index % 1000 == 0:
+            assert transcript.text.endswith("word")
+    assert len(versions) == 10_000
+    assert CountingGap.joins <= 12
+    transcript.add(TextChunk("the whole reply", partial=False))
+    assert transcript.text == "the whole reply"
+
+
+def test_whitespace_fragments_change_no_version_and_blank_finals_keep_what_was_seen() -> None:
+    transcript = TurnTranscript()
+    assert transcript.add(TextChunk("Hello", partial=True))
+    version = transcript.version
+    assert not transcript.add(TextChunk("  ", partial=True))
+    assert transcript.version == version
+    assert transcript.add(TextChunk("world", partial=True))
+    assert transcript.text == "Hello  world"
+    assert not transcript.add(TextChunk("   ", partial=False))
+    assert transcript.text == "Hello  world"
+
+
+async def test_a_reply_updated_ten_thousand_times_builds_its_text_once_per_flush() -> None:
+    """update_with: the supplier runs when a flush shows the text, not on every call."""
+    out = RecordingOutbound(PlatformLimits(max_text=4096, upload_cap=1, edit_interval_s=0.05))
+    reply = StreamingReply(out, CHAT)
+    built = 0
+
+    def supplier() -> str:
+        nonlocal built
+        built += 1
+        return "word " * 100
+
+    for _ in range(10_000):
+        reply.update_with(supplier)
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert await reply.finish("done")
+    assert built <= 2
