@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
+# A resolver that does not answer within this is treated like one that failed.
+RESOLVE_TIMEOUT_S = 10.0
 
 
 class UnsafeUrl(Exception):
@@ -86,8 +88,9 @@ class NetGuard:
             addresses = [str(ipaddress.ip_address(host))]
         except ValueError:
             try:
-                addresses = await self._resolve(host, port)
-            except (OSError, UnicodeError) as exc:
+                async with asyncio.timeout(RESOLVE_TIMEOUT_S):
+                    addresses = await self._resolve(host, port)
+            except (OSError, UnicodeError, TimeoutError) as exc:
                 if unresolvable_ok:
                     return
                 raise UnsafeUrl(f"the host {host} cannot be resolved") from exc
