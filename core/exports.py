@@ -110,6 +110,9 @@ class ExportFlow:
         try:
             async with chat_action_kept_alive(ctx.out, ctx.chat, ChatAction.UPLOAD_VIDEO, 5.0):
                 await self._deliver(status)
+        except asyncio.CancelledError:
+            await self._cancelled()
+            raise
         except ChatUnavailable as exc:
             log.info("export in %s cannot be delivered: %s", ctx.chat, exc)
             await self._save(JobState.FAILED, detail="chat unavailable")
