@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from aiohttp import BodyPartReader, web
 
+from tests.fakes import SECRET
 from tests.telegram.fake_html import CantParse, Entity, parse_html, utf16
 from tests.telegram.fake_methods import dispatch
 from tests.telegram.fake_model import ApiError, Call, Flood, StoredFile, StoredMessage
@@ -85,6 +86,8 @@ class FakeBotApi:
         # deleteMessage: groups where the bot may delete others' messages, and what it deleted.
         self.admin_in: set[int] = set()
         self.deleted: list[tuple[int, int]] = []
+        # Texts and captions the bot sent that carry a secret in any form (must stay empty).
+        self.leaks: list[str] = []
         self._released = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base = ""
@@ -221,6 +224,9 @@ class FakeBotApi:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             call.params, call.files = await self._read(request)
+            for name in ("text", "caption"):
+                if SECRET.search(str(call.params.get(name) or "")):
+                    self.leaks.append(f"{method}.{name}")
             if self.hold is not None and self.hold(method):
                 self.held.append(method)
                 self._notify()
