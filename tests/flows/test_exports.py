@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from core.chat import Action, MessageRef, PlatformLimits
+from core.exports import RenderRequest, forces_new_render
 from simulator import Endpoint, Fault, FaultKind, Scenario, SimulatorConfig
 from tests.flows.conftest import Harness
 from tests.harness import CHAT
@@ -172,3 +173,27 @@ async def test_the_local_file_name_is_the_bots_own_never_the_backends_render_id(
     assert video.video is not None
     assert video.video.name.startswith("nemo-video-")
     assert "render_" not in video.video.name
+
+
+async def test_the_same_draft_at_another_resolution_is_rendered_anew_then_remembered(
+    harness: Harness,
+) -> None:
+    """The fingerprint covers the output asked for: 1080p then 4K are two renders; 4K again is none."""
+    await _generate(harness)
+    await harness.say("/export")
+    await harness.say("/export 4k")
+    assert harness.sim.stats.render_submissions == 2
+    await harness.say("/export 4k")
+    assert harness.sim.stats.render_submissions == 2
+    await harness.say("/export force 4k")
+    assert harness.sim.stats.render_submissions == 3
+
+
+def test_a_render_request_reads_back_what_it_wrote_and_old_payloads_still_read() -> None:
+    request = RenderRequest(resolution="2160p", force=True, fingerprint="ab12")
+    assert RenderRequest.decode(request.encode()) == request
+    assert RenderRequest.decode("1080p") == RenderRequest(resolution="1080p")
+    assert RenderRequest.decode("") == RenderRequest()
+    assert forces_new_render("force")
+    assert forces_new_render("4k AGAIN")
+    assert not forces_new_render("4k")
