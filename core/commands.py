@@ -13,6 +13,7 @@ from core.access import Gate, today
 from core.accounts import Accounts
 from core.chat import Action, Inbound
 from core.explain import explain
+from core.exports import forces_new_render
 from core.i18n import labelled, parse_lang, t
 from core.intents import Command, command_action, export_resolution, find_links, find_media_urls
 from core.nemo.draft import summarize_draft
@@ -58,9 +59,10 @@ class CommandHandler:
             await handler(req, inbound, command.args.strip())
             return
         action = command_action(command.name)
-        resolution = export_resolution(command.args)
-        if action is Action.EXPORT and resolution:  # "/export 4k"
-            await self._work.export(req, resolution=resolution)
+        resolution, force = export_resolution(command.args), forces_new_render(command.args)
+        if action is Action.EXPORT and (resolution or force):
+            # "/export 4k"; "/export force" renders anew even a draft rendered before (core/exports.py).
+            await self._work.export(req, resolution=resolution, force=force)
         elif action is not None:
             await self.run_action(req, action)
         else:

@@ -21,7 +21,7 @@ from core.chat import Attachment, ChatKey, MessageRef, Sender
 from core.chat_queue import ChatQueues, Item
 from core.context import ChatContext
 from core.explain import explain
-from core.exports import ExportFlow
+from core.exports import ExportFlow, RenderRequest
 from core.i18n import Lang, t
 from core.inbound import CoreUnavailable
 from core.intents import parse_command
@@ -235,9 +235,9 @@ class Work:
 
         await self.submit(req, "upload", work, job=job, requester=job.requester)
 
-    async def export(self, req: Request, *, resolution: str | None = None) -> None:
-        """A render (at ``resolution``, else the backend's default), counted against the daily caps
-        like a turn; stored before it is queued.
+    async def export(self, req: Request, *, resolution: str | None = None, force: bool = False) -> None:
+        """A render (at ``resolution``, else the backend's default; ``force``: even of a draft
+        rendered before), counted against the daily caps like a turn; stored before it is queued.
 
         While one is running or waiting in the chat, another (a double tap) starts nothing."""
         # Checked and marked before the first await: two taps handled concurrently see each other.
@@ -251,10 +251,9 @@ class Work:
                 return
             if not await self.allowed(req, "export"):
                 return
-            # A render job's payload is the resolution asked for ("" = the backend's default).
-            job = self.new_job(
-                req.chat, JobKind.RENDER, payload=resolution or "", requester=req.sender.user_id
-            )
+            # A render job's payload is what was asked for: resolution, force (see core/exports.py).
+            payload = RenderRequest(resolution=resolution, force=force).encode()
+            job = self.new_job(req.chat, JobKind.RENDER, payload=payload, requester=req.sender.user_id)
             await self._accepted(req, job)
 
             async def work() -> None:

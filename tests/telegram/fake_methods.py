@@ -225,6 +225,15 @@ async def get_chat_member(api: FakeBotApi, call: Call) -> Any:
     return {"status": status, "user": user}
 
 
+async def delete_message(api: FakeBotApi, call: Call) -> Any:
+    """Private chats: any message; groups: only where the bot was made an admin (``api.admin_in``)."""
+    chat_id = _int(call.params, "chat_id")
+    if chat_id < 0 and chat_id not in api.admin_in:
+        raise ApiError(400, "Bad Request: message can't be deleted")
+    api.deleted.append((chat_id, _int(call.params, "message_id")))
+    return True
+
+
 METHODS: dict[str, Handler] = {
     "getUpdates": get_updates,
     "sendMessage": send_message,
@@ -238,6 +247,7 @@ METHODS: dict[str, Handler] = {
     "setMyCommands": set_my_commands,
     "answerCallbackQuery": answer_callback_query,
     "getChatMember": get_chat_member,
+    "deleteMessage": delete_message,
 }
 
 
