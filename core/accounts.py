@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.chat import ChatKey
 from core.i18n import Lang, session_language
+from core.keyed_locks import KeyedLocks
 from core.nemo.auth import AnonymousTokens, StaticToken, TokenSource
 from core.nemo.client import NemoClient
 from core.nemo.models import AnonymousToken, SessionInfo
@@ -52,8 +52,8 @@ class Accounts:
         self._store = store
         self._transport_for = transport_for
         self._sleep = sleep
-        self._session_locks: defaultdict[ChatKey, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._record_locks: defaultdict[ChatKey, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._session_locks = KeyedLocks()
+        self._record_locks = KeyedLocks()
         # One token source per chat, so concurrent calls share renewals.
         self._tokens: dict[tuple[ChatKey, str], TokenSource] = {}
 
@@ -63,7 +63,7 @@ class Accounts:
     async def update(self, chat: ChatKey, **changes: object) -> ChatRecord:
         """Change some fields of a chat's record, re-reading it first so concurrent updates of other
         fields (a token renewed while a session is created) are never overwritten."""
-        async with self._record_locks[chat]:
+        async with self._record_locks.hold(chat):
             record = await self.record(chat)
             for name, value in changes.items():
                 setattr(record, name, value)
@@ -128,7 +128,7 @@ class Accounts:
         """The chat's session id, creating a session first when there is none (or ``fresh``)."""
         if account.record.session_id and not fresh:
             return account.record.session_id  # read when the work started; the chat's lane is serial
-        async with self._session_locks[account.record.chat]:
+        async with self._session_locks.hold(account.record.chat):
             record = await self.record(account.record.chat)
             if record.session_id and not fresh:
                 account.record = record
