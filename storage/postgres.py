@@ -1,0 +1,292 @@
+"""The PostgreSQL store: the same :class:`~core.ports.Store` as SQLite, over a psycopg connection pool.
+
+Selected by ``DATABASE_URL=postgresql://…`` (see :func:`storage.open_configured_store`). Several nemobot
+processes may share one database: every statement is atomic on its own (autocommit), claims and
+counters are single ``INSERT … ON CONFLICT`` statements, and migrations take an advisory lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, LiteralString
+
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from core.chat import ChatKey
+from core.ports import ChatRecord, Job, JobKind, JobState, UsageRow
+from storage.pg_migrations import migrate
+from storage.tokens import PlainTokens, TokenCipher, read_token
+from storage.values import StoreClosedError, chat_key, check_day, key_columns, to_utc, utc_now
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 10
+
+_SAVE_CHAT: LiteralString = """
+    INSERT INTO chats (
+        platform, chat_id, thread_id, language, skill, client_id, token, token_expires_at,
+        anon_user_id, session_id, task_id, user_token, updated_at
+    ) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (platform, chat_id, thread_id) DO UPDATE SET
+        language = excluded.language, skill = excluded.skill, client_id = excluded.client_id,
+        token = excluded.token, token_expires_at = excluded.token_expires_at,
+        anon_user_id = excluded.anon_user_id, session_id = excluded.session_id,
+        task_id = excluded.task_id, user_token = excluded.user_token, updated_at = excluded.updated_at
+"""
+_GET_CHAT: LiteralString = """
+    SELECT platform, chat_id, thread_id, language, skill, client_id, token, token_expires_at,
+        anon_user_id, session_id, task_id, user_token
+    FROM chats WHERE platform = %s AND chat_id = %s AND thread_id = %s
+"""
+_CLAIM: LiteralString = """
+    INSERT INTO processed_messages (platform, chat_id, thread_id, message_id, created_at)
+    VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING
+"""
+_PRUNE: LiteralString = "DELETE FROM processed_messages WHERE created_at < %s"
+_SAVE_JOB: LiteralString = """
+    INSERT INTO jobs (
+        job_id, platform, chat_id, thread_id, kind, state, created_at, updated_at, session_id,
+        payload, render_id, requester, status_message_id, attempts, detail
+    ) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (job_id) DO UPDATE SET
+        platform = excluded.platform, chat_id = excluded.chat_id, thread_id = excluded.thread_id,
+        kind = excluded.kind, state = excluded.state, created_at = excluded.created_at,
+        updated_at = excluded.updated_at, session_id = excluded.session_id, payload = excluded.payload,
+        render_id = excluded.render_id, requester = excluded.requester,
+        status_message_id = excluded.status_message_id, attempts = excluded.attempts,
+        detail = excluded.detail
+"""
+_JOB_COLUMNS: LiteralString = """
+    job_id, platform, chat_id, thread_id, kind, state, created_at, updated_at, session_id,
+    payload, render_id, requester, status_message_id, attempts, detail
+"""
+_GET_JOB: LiteralString = "SELECT" + _JOB_COLUMNS + "FROM jobs WHERE job_id = %s"
+# The open states come from JobState.open and are bound as one array parameter.
+_OPEN_JOBS: LiteralString = (
+    "SELECT" + _JOB_COLUMNS + "FROM jobs WHERE state = ANY(%s) ORDER BY created_at, job_id"
+)
+_ADD_USAGE: LiteralString = """
+    INSERT INTO usage (platform, chat_id, thread_id, day, user_id, kind, count)
+    VALUES (%s, %s, %s, %s, %s, %s, 1)
+    ON CONFLICT (platform, chat_id, thread_id, day, user_id, kind) DO UPDATE SET count = usage.count + 1
+"""
+# The casts tell PostgreSQL the type of a parameter that may be NULL.
+_USAGE: LiteralString = """
+    SELECT COALESCE(SUM(count), 0) AS total FROM usage
+    WHERE platform = %s AND chat_id = %s AND thread_id = %s AND day = %s
+        AND (%s::text IS NULL OR user_id = %s::text) AND (%s::text IS NULL OR kind = %s::text)
+"""
+_USAGE_REPORT: LiteralString = """
+    SELECT platform, chat_id, thread_id, user_id, kind, count FROM usage
+    WHERE day = %s ORDER BY count DESC, platform, chat_id, user_id, kind
+"""
+
+Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
+
+
+class PostgresStore:
+    """The :class:`~core.ports.Store` on PostgreSQL. Create it with :meth:`open`.
+
+    Each method takes a pooled connection in autocommit mode and runs one statement, so each is
+    atomic on its own, as the port requires, and safe with other processes on the same database.
+    Tokens pass through ``cipher`` exactly as in :class:`~storage.sqlite.SqliteStore`, so a database
+    dump holds no readable token. Tables live in the first schema of the connection's
+    ``search_path`` (``?options=-csearch_path%3Dname`` in the URL selects another).
+    """
+
+    def __init__(self, pool: Pool, cipher: TokenCipher, clock: Callable[[], datetime]) -> None:
+        self._pool = pool
+        self._cipher = cipher
+        self._clock = clock
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        cipher: TokenCipher | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        max_connections: int = 10,
+    ) -> PostgresStore:
+        """Connect to ``url``, migrate the schema, and open a pool of up to ``max_connections``.
+
+        Raises :class:`psycopg.OperationalError` when the server cannot be reached and
+        :class:`~storage.pg_migrations.PgSchemaTooNewError` for a schema from a newer nemobot.
+        """
+        # Migrate on a connection of its own first: an unreachable server fails here at once with
+        # psycopg's reason, instead of as a pool timeout.
+        async with await AsyncConnection.connect(
+            url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+        ) as conn:
+            await migrate(conn)
+        pool: Pool = AsyncConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_connections,
+            open=False,
+            connection_class=AsyncConnection[DictRow],
+            kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_S},
+            name="nemobot",
+        )
+        await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        return cls(pool, cipher or PlainTokens(), clock)
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._pool.close()
+
+    async def ping(self) -> None:
+        """One round trip to the server; raises when it cannot be reached (for ``/healthz``)."""
+        await self._read("SELECT 1 AS one", ())
+
+    async def _write(self, sql: LiteralString, params: Sequence[Any]) -> int:
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(sql, params)
+            return cur.rowcount
+
+    async def _read(self, sql: LiteralString, params: Sequence[Any]) -> list[DictRow]:
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(sql, params)
+            return await cur.fetchall()
+
+    # Chats
+
+    async def get_chat(self, chat: ChatKey) -> ChatRecord | None:
+        rows = await self._read(_GET_CHAT, key_columns(chat))
+        if not rows:
+            return None
+        row = rows[0]
+        return ChatRecord(
+            chat=chat_key(row["platform"], row["chat_id"], row["thread_id"]),
+            language=row["language"],
+            skill=row["skill"],
+            client_id=row["client_id"],
+            token=read_token(self._cipher, row["token"]),
+            token_expires_at=_utc(row["token_expires_at"]),
+            anon_user_id=row["anon_user_id"],
+            session_id=row["session_id"],
+            task_id=row["task_id"],
+            user_token=read_token(self._cipher, row["user_token"]),
+        )
+
+    async def save_chat(self, record: ChatRecord) -> None:
+        expires = None if record.token_expires_at is None else to_utc(record.token_expires_at)
+        token = None if record.token is None else self._cipher.encrypt(record.token)
+        user_token = None if record.user_token is None else self._cipher.encrypt(record.user_token)
+        await self._write(
+            _SAVE_CHAT,
+            (
+                *key_columns(record.chat),
+                record.language,
+                record.skill,
+                record.client_id,
+                token,
+                expires,
+                record.anon_user_id,
+                record.session_id,
+                record.task_id,
+                user_token,
+                to_utc(self._clock()),
+            ),
+        )
+
+    # De-duplication
+
+    async def claim_message(self, chat: ChatKey, message_id: str) -> bool:
+        # One statement decides, as in SQLite: only the call that inserted the row sees rowcount 1.
+        changed = await self._write(_CLAIM, (*key_columns(chat), message_id, to_utc(self._clock())))
+        return changed == 1
+
+    async def prune_processed(self, older_than: datetime) -> int:
+        """Forget claims made before ``older_than``; return how many were forgotten."""
+        return await self._write(_PRUNE, (to_utc(older_than),))
+
+    # Jobs
+
+    async def save_job(self, job: Job) -> None:
+        await self._write(
+            _SAVE_JOB,
+            (
+                job.job_id,
+                *key_columns(job.chat),
+                JobKind(job.kind).value,
+                JobState(job.state).value,
+                to_utc(job.created_at),
+                to_utc(job.updated_at),
+                job.session_id,
+                job.payload,
+                job.render_id,
+                job.requester,
+                job.status_message_id,
+                job.attempts,
+                job.detail,
+            ),
+        )
+
+    async def get_job(self, job_id: str) -> Job | None:
+        rows = await self._read(_GET_JOB, (job_id,))
+        return _job(rows[0]) if rows else None
+
+    async def open_jobs(self) -> list[Job]:
+        states = [state.value for state in JobState if state.open]
+        return [_job(row) for row in await self._read(_OPEN_JOBS, (states,))]
+
+    # Usage
+
+    async def add_usage(self, chat: ChatKey, user_id: str, kind: str, day: str) -> None:
+        await self._write(_ADD_USAGE, (*key_columns(chat), _day(day), user_id, kind))
+
+    async def usage(
+        self, chat: ChatKey, day: str, *, user_id: str | None = None, kind: str | None = None
+    ) -> int:
+        rows = await self._read(_USAGE, (*key_columns(chat), _day(day), user_id, user_id, kind, kind))
+        return int(rows[0]["total"])
+
+    async def usage_report(self, day: str) -> list[UsageRow]:
+        rows = await self._read(_USAGE_REPORT, (_day(day),))
+        return [
+            UsageRow(
+                chat_key(r["platform"], r["chat_id"], r["thread_id"]),
+                r["user_id"],
+                r["kind"],
+                int(r["count"]),
+            )
+            for r in rows
+        ]
+
+
+def _day(day: str) -> date:
+    return date.fromisoformat(check_day(day))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # psycopg returns timestamptz in the session's time zone; the port promises UTC.
+    return None if value is None else value.astimezone(UTC)
+
+
+def _job(row: DictRow) -> Job:
+    return Job(
+        job_id=row["job_id"],
+        chat=chat_key(row["platform"], row["chat_id"], row["thread_id"]),
+        kind=JobKind(row["kind"]),
+        state=JobState(row["state"]),
+        created_at=row["created_at"].astimezone(UTC),
+        updated_at=row["updated_at"].astimezone(UTC),
+        session_id=row["session_id"],
+        payload=row["payload"],
+        render_id=row["render_id"],
+        requester=row["requester"],
+        status_message_id=row["status_message_id"],
+        attempts=row["attempts"],
+        detail=row["detail"],
+    )
