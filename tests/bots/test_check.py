@@ -1,0 +1,73 @@
+"""`nemobot check`: one line per part, the store, the backend and each configured platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bots.check import check
+from simulator import Simulator
+from tests.harness import make_settings
+from tests.pg import fresh_schema
+from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
+
+
+async def test_a_working_sqlite_setup_with_telegram_reports_every_part(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Store, backend and Telegram all work: every line is ok, and Telegram names the bot."""
+    fake = FakeBotApi()
+    await fake.start()
+    try:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake.base_url)
+        assert sim.base_url is not None
+        outcomes = await check(make_settings(sim.base_url, tmp_path / "data"))
+    finally:
+        await fake.stop()
+    assert [(o.part, o.ok) for o in outcomes] == [
+        ("settings", True),
+        ("store", True),
+        ("nemovideo", True),
+        ("telegram", True),
+    ]
+    assert BOT_USERNAME in outcomes[-1].detail
+    assert "nemobot.db" in outcomes[1].detail
+
+
+async def test_postgres_down_and_a_wrong_telegram_token_are_reported_not_raised(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What fails is named, without its secrets; the other parts are still checked."""
+    fake = FakeBotApi()
+    await fake.start()
+    try:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "999999999:AAHwrongTokenForTestsOnly-0123456789ab")
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake.base_url)
+        assert sim.base_url is not None
+        settings = make_settings(
+            sim.base_url, tmp_path / "data", database_url="postgresql://u:pw_secret@127.0.0.1:9/x"
+        )
+        outcomes = await check(settings)
+    finally:
+        await fake.stop()
+    by_part = {o.part: o for o in outcomes}
+    assert not by_part["store"].ok
+    assert by_part["nemovideo"].ok
+    assert not by_part["telegram"].ok
+    assert "rejected" in by_part["telegram"].detail
+    text = " ".join(o.detail for o in outcomes)
+    assert "pw_secret" not in text
+    assert "wrongToken" not in text
+
+
+async def test_a_postgres_store_is_checked_too(sim: Simulator, tmp_path: Path) -> None:
+    """With DATABASE_URL on a live server the store line is ok; no platform is a failing line."""
+    with fresh_schema() as url:
+        assert sim.base_url is not None
+        outcomes = await check(make_settings(sim.base_url, tmp_path / "data", database_url=url))
+    by_part = {o.part: o for o in outcomes}
+    assert by_part["store"].ok
+    assert by_part["store"].detail.startswith("postgresql://")
+    assert not by_part["platforms"].ok
