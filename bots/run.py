@@ -13,6 +13,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bots.app import running_bot
+from bots.ops import OpsServer
 from bots.startup import start_each
 from core.service import NemoBot
 from core.settings import Settings, SettingsError, settings_error
@@ -87,11 +88,18 @@ async def run_platforms(settings: Settings) -> int:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
         housekeeping = asyncio.create_task(_housekeeping(core), name="housekeeping")
+        ops: OpsServer | None = None
+        up: list[str] = []  # the platforms that started, for /healthz
         try:
+            if settings.nemobot_ops_port:
+                # Up before the platforms, so /healthz says 503 (not "connection refused") meanwhile.
+                ops = OpsServer(core.store, core.queues, lambda: list(up))
+                await ops.start(settings.nemobot_ops_host, settings.nemobot_ops_port)
             running = await start_each(
                 platforms, permanent=permanent_start_error, retries=settings.nemobot_start_retries
             )
             started.extend(running.values())
+            up.extend(running)
             if not started:
                 log.error("no platform started; stopping")
                 return 1
@@ -101,6 +109,8 @@ async def run_platforms(settings: Settings) -> int:
             log.info("stopping")
         finally:
             housekeeping.cancel()
+            if ops is not None:
+                await ops.stop()
             # Stop taking messages first, then let the core park its jobs for the next start.
             for adapter in reversed(started):
                 with contextlib.suppress(Exception):

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from core.chat import ChatKey
+from core.metrics import tracked
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,10 @@ class ChatQueues:
             return 0
         return len(lane.pending) + (1 if lane.current is not None else 0)
 
+    def depth(self) -> int:
+        """Work items running or waiting, across all chats (the queue depth a host watches)."""
+        return sum(len(lane.pending) + (lane.current is not None) for lane in self._lanes.values())
+
     def current_label(self, chat: ChatKey) -> str | None:
         lane = self._lanes.get(chat)
         return lane.current_label if lane is not None and lane.current is not None else None
@@ -51,7 +56,7 @@ class ChatQueues:
         if lane is None:
             lane = self._lanes[chat] = _ChatLane()
         ahead = len(lane.pending) + (1 if lane.current is not None else 0)
-        lane.pending.append((label, work))
+        lane.pending.append((label, tracked(chat, label, work)))  # counted, timed and logged
         lane.idle.clear()
         if lane.current is None:
             self._start_next(chat, lane)

@@ -17,6 +17,7 @@ from core.chat import Action, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.i18n import t
+from core.metrics import METRICS
 from core.nemo.client import new_render_id, poll_delays
 from core.nemo.draft import is_exportable
 from core.nemo.errors import ApiError, BackendUnavailable, NemoError, RenderRejected
@@ -213,6 +214,7 @@ class ExportFlow:
         return t(self.ctx.lang, "web_link", link=link)
 
     async def _fail(self, message: str) -> None:
+        METRICS.failed("export")
         await self.card.finish(message) if self.card.started else await send_safely(
             self.ctx.out, self.ctx.chat, message
         )
