@@ -154,3 +154,17 @@ def test_make_alone_lists_the_targets_and_run_starts_the_bots() -> None:
         [make, "-n", "-C", str(ROOT), "run"], capture_output=True, text=True, timeout=30, check=True
     ).stdout
     assert ".venv/bin/nemobot run" in planned
+
+
+def test_every_setting_is_documented_in_env_example_and_readme() -> None:
+    """A host learns every variable from .env.example and the README's table."""
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in sorted(known_variables()):
+        assert re.search(rf"^{name}=", example, re.MULTILINE), name
+        # The table abbreviates families: `NEMOBOT_RECOVERY_FIRST_S` / `_NEXT_S` / `_POLLS`.
+        parts = name.split("_")
+        spellings = [name, "`_" + "_".join(parts[-2:]) + "`"]
+        if len(parts[-1]) > 3:
+            spellings.append(f"`_{parts[-1]}`")
+        assert any(spelling in readme for spelling in spellings), name
