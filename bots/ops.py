@@ -118,12 +118,8 @@ class OpsServer:
         """Serve on ``host:port`` (0 picks a free port); returns the bound port."""
         self._runner = web.AppRunner(self.app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server  # aiohttp exposes the bound sockets only here
-        assert server is not None
-        sockets = getattr(server, "sockets", ())
-        self.port = int(sockets[0].getsockname()[1]) if sockets else port
+        await web.TCPSite(self._runner, host, port).start()
+        self.port = int(self._runner.addresses[0][1])
         log.info("ops server on %s:%d (/healthz, /metrics)", host, self.port)
         return self.port
 
