@@ -131,6 +131,9 @@ class PostgresStore:
             open=False,
             connection_class=AsyncConnection[DictRow],
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_S},
+            # A connection the server dropped (restart, failover, idle kill) is replaced on checkout
+            # instead of failing the call that drew it; one short round trip per checkout.
+            check=AsyncConnectionPool.check_connection,
             name="nemobot",
         )
         await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)

@@ -116,3 +116,22 @@ async def test_an_unreachable_server_fails_at_open_with_psycopgs_reason(pg_url: 
         port = probe.getsockname()[1]
     with pytest.raises(psycopg.OperationalError):
         await PostgresStore.open(f"postgresql://127.0.0.1:{port}/test")
+
+
+async def test_connections_the_server_killed_are_replaced_without_a_failed_call(pg_url: str) -> None:
+    """After the server ends every pooled connection (as a restart does), the next calls still work."""
+    url = pg_url + "&application_name=nemobot_kill_" + pg_url[-12:]
+    store = await PostgresStore.open(url)
+    try:
+        await store.save_chat(ChatRecord(chat=CHAT, session_id="s1"))
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            killed = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
+                ("nemobot_kill_" + pg_url[-12:],),
+            ).fetchone()
+        assert killed is not None
+        assert killed[0] >= 1
+        for _ in range(3):
+            assert await store.get_chat(CHAT) == ChatRecord(chat=CHAT, session_id="s1")
+    finally:
+        await store.close()
