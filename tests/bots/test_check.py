@@ -71,3 +71,27 @@ async def test_a_postgres_store_is_checked_too(sim: Simulator, tmp_path: Path) -
     assert by_part["store"].ok
     assert by_part["store"].detail.startswith("postgresql://")
     assert not by_part["platforms"].ok
+
+
+def test_the_command_prints_one_line_per_part_and_fails_when_one_fails(tmp_path: Path) -> None:
+    """`nemobot check` with an unreachable backend and no platform: ok/FAIL lines, exit 1, no traceback."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEMO", "TELEGRAM", "DISCORD"))}
+    env |= {"NEMOBOT_DATA_DIR": str(tmp_path / "data"), "NEMO_API_URL": f"http://127.0.0.1:{port}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bots", "check"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["ok", "settings"], ["ok", "store"], ["FAIL", "nemovideo"], ["FAIL", "platforms"]
+    ]  # fmt: skip
+    assert "Traceback" not in result.stdout + result.stderr
