@@ -67,7 +67,7 @@ _JOB_COLUMNS: LiteralString = """
 _GET_JOB: LiteralString = "SELECT" + _JOB_COLUMNS + "FROM jobs WHERE job_id = %s"
 # The open states come from JobState.open and are bound as one array parameter.
 _OPEN_JOBS: LiteralString = (
-    "SELECT" + _JOB_COLUMNS + "FROM jobs WHERE state = ANY(%s) ORDER BY created_at, job_id"
+    "SELECT" + _JOB_COLUMNS + 'FROM jobs WHERE state = ANY(%s) ORDER BY created_at, job_id COLLATE "C"'
 )
 _ADD_USAGE: LiteralString = """
     INSERT INTO usage (platform, chat_id, thread_id, day, user_id, kind, count)
@@ -80,9 +80,12 @@ _USAGE: LiteralString = """
     WHERE platform = %s AND chat_id = %s AND thread_id = %s AND day = %s
         AND (%s::text IS NULL OR user_id = %s::text) AND (%s::text IS NULL OR kind = %s::text)
 """
+# COLLATE "C": text sorts by code point, as in SQLite and MemoryStore, whatever the database's locale
+# (a locale collation would, for instance, ignore the "-" of a Telegram group id).
 _USAGE_REPORT: LiteralString = """
     SELECT platform, chat_id, thread_id, user_id, kind, count FROM usage
-    WHERE day = %s ORDER BY count DESC, platform, chat_id, user_id, kind
+    WHERE day = %s
+    ORDER BY count DESC, platform COLLATE "C", chat_id COLLATE "C", user_id COLLATE "C", kind COLLATE "C"
 """
 
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import uuid
 
 import psycopg
 import pytest
@@ -135,3 +136,33 @@ async def test_connections_the_server_killed_are_replaced_without_a_failed_call(
             assert await store.get_chat(CHAT) == ChatRecord(chat=CHAT, session_id="s1")
     finally:
         await store.close()
+
+
+async def test_text_order_is_by_code_point_even_in_a_locale_collated_database() -> None:
+    """In an en-US (ICU) database, as the postgres image's default is, reports sort like SQLite's."""
+    from psycopg import sql
+
+    from tests.pg import require_postgres
+
+    server = require_postgres()
+    name = "nemobot_test_icu_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "CREATE DATABASE {} TEMPLATE template0"
+                " LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+            ).format(sql.Identifier(name))
+        )
+    try:
+        url = server.rsplit("/", 1)[0] + "/" + name
+        store = await PostgresStore.open(url)
+        try:
+            for chat_id in ("2", "-3", "b", "B"):
+                await store.add_usage(ChatKey("telegram", chat_id), "u", "turn", "2025-03-01")
+            report = await store.usage_report("2025-03-01")
+        finally:
+            await store.close()
+        assert [row.chat.chat_id for row in report] == sorted(["2", "-3", "b", "B"])
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
