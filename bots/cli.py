@@ -81,6 +81,8 @@ async def _demo(settings: Settings) -> int:
                     "nemo_api_url": api_url,
                     "nemo_token": None,
                     "nemobot_data_dir": root / "data",
+                    # A demo is throw-away: never write into a configured deployment's database.
+                    "database_url": None,
                     # The simulator is quick; a demo should not wait half a minute after a drop.
                     "nemobot_recovery_first_s": 2.0,
                     "nemobot_recovery_next_s": 3.0,
