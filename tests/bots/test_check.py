@@ -8,6 +8,8 @@ import pytest
 
 from bots.check import check
 from simulator import Simulator
+from tests.discord_bot.fake_discord import BOT_TOKEN as DISCORD_TOKEN
+from tests.discord_bot.fake_discord import FakeDiscord
 from tests.harness import make_settings
 from tests.pg import fresh_schema
 from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
@@ -16,23 +18,29 @@ from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
 async def test_a_working_sqlite_setup_with_telegram_reports_every_part(
     sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Store, backend and Telegram all work: every line is ok, and Telegram names the bot."""
+    """Store, backend, Telegram and Discord all work: every line is ok, and each bot is named."""
     fake = FakeBotApi()
     await fake.start()
+    discord = FakeDiscord()
     try:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
         monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake.base_url)
+        monkeypatch.setenv("DISCORD_BOT_TOKEN", DISCORD_TOKEN)
+        monkeypatch.setenv("DISCORD_API_BASE_URL", await discord.start())
         assert sim.base_url is not None
         outcomes = await check(make_settings(sim.base_url, tmp_path / "data"))
     finally:
         await fake.stop()
+        await discord.stop()
     assert [(o.part, o.ok) for o in outcomes] == [
         ("settings", True),
         ("store", True),
         ("nemovideo", True),
         ("telegram", True),
+        ("discord", True),
     ]
-    assert BOT_USERNAME in outcomes[-1].detail
+    assert BOT_USERNAME in outcomes[-2].detail
+    assert outcomes[-1].detail.startswith("logged in as ")
     assert "nemobot.db" in outcomes[1].detail
 
 
