@@ -66,8 +66,10 @@ async def retrying(
             if not transient(exc):
                 raise
             if wait is None:
+                tries = len(delays) + 1
                 raise StartupFailed(
-                    f"{what} is not reachable ({one_line(exc)}); gave up after {len(delays) + 1} tries"
+                    f"{what} is not reachable ({one_line(exc)}); "
+                    f"gave up after {tries} {'try' if tries == 1 else 'tries'}"
                 ) from None
             log.warning("%s is not reachable (%s); retrying in %g s", what, one_line(exc), wait)
             await asyncio.sleep(wait)
