@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 from core.chat import ChatKey
 from core.ports import ChatRecord, Job, JobKind, JobState, UsageRow
 from storage.pg_migrations import migrate
-from storage.tokens import PlainTokens, TokenCipher, read_token
+from storage.tokens import PlainTokens, TokenCipher
 from storage.values import StoreClosedError, chat_key, check_day, key_columns, to_utc, utc_now
 
 log = logging.getLogger(__name__)
@@ -177,13 +177,24 @@ class PostgresStore:
             language=row["language"],
             skill=row["skill"],
             client_id=row["client_id"],
-            token=read_token(self._cipher, row["token"]),
+            token=self._readable(row["token"]),
             token_expires_at=_utc(row["token_expires_at"]),
             anon_user_id=row["anon_user_id"],
             session_id=row["session_id"],
             task_id=row["task_id"],
-            user_token=read_token(self._cipher, row["user_token"]),
+            user_token=self._readable(row["user_token"]),
         )
+
+    def _readable(self, stored: str | None) -> str | None:
+        """A decrypted token, or None when it cannot be read (key changed), exactly as SQLite does:
+        the chat then gets a new anonymous token or asks for /token again, instead of failing."""
+        if stored is None:
+            return None
+        try:
+            return self._cipher.decrypt(stored)
+        except ValueError:
+            log.warning("a stored token could not be decrypted (was NEMOBOT_SECRET_KEY changed?)")
+            return None
 
     async def save_chat(self, record: ChatRecord) -> None:
         expires = None if record.token_expires_at is None else to_utc(record.token_expires_at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -15,7 +16,7 @@ from core.chat import ChatKey
 from core.ports import ChatRecord, Job, JobKind, JobState, UsageRow
 from storage import files
 from storage.migrations import migrate
-from storage.tokens import PlainTokens, TokenCipher, read_token
+from storage.tokens import PlainTokens, TokenCipher
 from storage.values import (
     StoreClosedError,
     chat_key,
@@ -27,6 +28,8 @@ from storage.values import (
     key_columns,
     utc_now,
 )
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -178,13 +181,24 @@ class SqliteStore:
             language=row["language"],
             skill=row["skill"],
             client_id=row["client_id"],
-            token=read_token(self._cipher, token),
+            token=self._readable(token),
             token_expires_at=decode_optional_time(row["token_expires_at"]),
             anon_user_id=row["anon_user_id"],
             session_id=row["session_id"],
             task_id=row["task_id"],
-            user_token=read_token(self._cipher, user_token),
+            user_token=self._readable(user_token),
         )
+
+    def _readable(self, stored: str | None) -> str | None:
+        """A decrypted token, or None when it cannot be read (key changed): the chat then acquires a
+        new anonymous token with its same client id, or asks for /token again, instead of failing."""
+        if stored is None:
+            return None
+        try:
+            return self._cipher.decrypt(stored)
+        except ValueError:
+            log.warning("a stored token could not be decrypted (was NEMOBOT_SECRET_KEY changed?)")
+            return None
 
     async def save_chat(self, record: ChatRecord) -> None:
         token = None if record.token is None else self._cipher.encrypt(record.token)

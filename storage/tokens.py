@@ -7,14 +7,11 @@ touching a query. Until then :class:`PlainTokens` stores the token as it is (the
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
-
-log = logging.getLogger(__name__)
 
 
 class TokenCipher(Protocol):
@@ -64,18 +61,6 @@ class FernetTokens:
             return self._fernet.decrypt(stored[len(self._PREFIX) :].encode()).decode()
         except InvalidToken as exc:
             raise ValueError("a stored token cannot be decrypted: NEMOBOT_SECRET_KEY changed?") from exc
-
-
-def read_token(cipher: TokenCipher, stored: str | None) -> str | None:
-    """A decrypted token, or None when it cannot be read (key changed): the chat then acquires a
-    new anonymous token with its same client id, or asks for /token again, instead of failing."""
-    if stored is None:
-        return None
-    try:
-        return cipher.decrypt(stored)
-    except ValueError:
-        log.warning("a stored token could not be decrypted (was NEMOBOT_SECRET_KEY changed?)")
-        return None
 
 
 KEY_FILENAME = "secret.key"
