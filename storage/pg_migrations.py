@@ -92,7 +92,27 @@ _V1: Migration = (
     "CREATE INDEX usage_by_day ON usage (day)",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+# v2 (SQLite v3): the last successful render per chat and session, keyed by a fingerprint of the
+# draft, so an unchanged draft's export is handed out again; and facts about the database (the
+# at-rest key's check value, see storage/tokens.py).
+_V2: Migration = (
+    """
+    CREATE TABLE rendered_drafts (
+        platform text NOT NULL,
+        chat_id text NOT NULL,
+        thread_id text NOT NULL DEFAULT '',
+        session_id text NOT NULL,
+        fingerprint text NOT NULL,
+        render_id text NOT NULL,
+        output_url text,
+        rendered_at timestamptz NOT NULL,
+        PRIMARY KEY (platform, chat_id, thread_id, session_id)
+    )
+    """,
+    "CREATE TABLE meta (name text PRIMARY KEY, value text NOT NULL)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 PG_SCHEMA_VERSION = len(MIGRATIONS)
 
 # Any fixed 64-bit number works; this one is "nemobot" in ASCII, so it is recognizable in pg_locks.

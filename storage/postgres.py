@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, LiteralString
 
 from psycopg import AsyncConnection
@@ -17,9 +18,10 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from core.chat import ChatKey
-from core.ports import ChatRecord, Job, JobKind, JobState, UsageRow
+from core.ports import ChatRecord, Job, JobKind, JobState, RenderedDraft, UsageRow
+from storage.location import safe_url
 from storage.pg_migrations import migrate
-from storage.tokens import PlainTokens, TokenCipher
+from storage.tokens import KEY_FILENAME, PlainTokens, SecretKeyError, TokenCipher, check_key
 from storage.values import StoreClosedError, chat_key, check_day, key_columns, to_utc, utc_now
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,31 @@ _USAGE_REPORT: LiteralString = """
     ORDER BY count DESC, platform COLLATE "C", chat_id COLLATE "C", user_id COLLATE "C", kind COLLATE "C"
 """
 
+_REMEMBER_RENDER: LiteralString = """
+    INSERT INTO rendered_drafts (
+        platform, chat_id, thread_id, session_id, fingerprint, render_id, output_url, rendered_at
+    ) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (platform, chat_id, thread_id, session_id) DO UPDATE SET
+        fingerprint = excluded.fingerprint, render_id = excluded.render_id,
+        output_url = excluded.output_url, rendered_at = excluded.rendered_at
+"""
+_LAST_RENDER: LiteralString = """
+    SELECT platform, chat_id, thread_id, session_id, fingerprint, render_id, output_url, rendered_at
+    FROM rendered_drafts WHERE platform = %s AND chat_id = %s AND thread_id = %s AND session_id = %s
+"""
+_KEY_CHECK: LiteralString = "SELECT value FROM meta WHERE name = 'key_check'"
+# ON CONFLICT: workers starting together against a new database all compute a check; one is kept.
+_SAVE_KEY_CHECK: LiteralString = (
+    "INSERT INTO meta (name, value) VALUES ('key_check', %s) ON CONFLICT (name) DO NOTHING"
+)
+# An encrypted token if there is one (legacy plain ones say nothing about the key).
+_ENCRYPTED_SAMPLE: LiteralString = """
+    SELECT token FROM chats WHERE token LIKE 'fernet:%'
+    UNION ALL SELECT user_token FROM chats WHERE user_token LIKE 'fernet:%'
+    LIMIT 1
+"""
+_FORGET_TOKENS = "UPDATE chats SET token = NULL, user_token = NULL; DELETE FROM meta WHERE name = 'key_check'"
+
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 
 
@@ -127,6 +154,8 @@ class PostgresStore:
             url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
         ) as conn:
             await migrate(conn)
+            if cipher is not None:
+                await _check_key(conn, url, cipher)
         pool: Pool = AsyncConnectionPool(
             url,
             min_size=1,
@@ -280,6 +309,62 @@ class PostgresStore:
             )
             for r in rows
         ]
+
+    # Render memory
+
+    async def remember_render(self, rendered: RenderedDraft) -> None:
+        await self._write(
+            _REMEMBER_RENDER,
+            (
+                *key_columns(rendered.chat),
+                rendered.session_id,
+                rendered.fingerprint,
+                rendered.render_id,
+                rendered.output_url,
+                to_utc(rendered.rendered_at),
+            ),
+        )
+
+    async def last_render(self, chat: ChatKey, session_id: str) -> RenderedDraft | None:
+        rows = await self._read(_LAST_RENDER, (*key_columns(chat), session_id))
+        if not rows:
+            return None
+        row = rows[0]
+        return RenderedDraft(
+            chat=chat_key(row["platform"], row["chat_id"], row["thread_id"]),
+            session_id=row["session_id"],
+            fingerprint=row["fingerprint"],
+            render_id=row["render_id"],
+            output_url=row["output_url"],
+            rendered_at=row["rendered_at"].astimezone(UTC),
+        )
+
+
+async def _check_key(conn: AsyncConnection[Any], url: str, cipher: TokenCipher) -> None:
+    """Stop start-up when ``cipher`` is not the key the stored tokens were written with (the same
+    rule as SQLite's, :func:`storage.tokens.check_key`), with advice that fits PostgreSQL."""
+    cur = await conn.execute(_KEY_CHECK)
+    check = await cur.fetchone()
+    sample = None
+    if check is None:
+        cur = await conn.execute(_ENCRYPTED_SAMPLE)
+        sample = await cur.fetchone()
+    try:
+        new_check = check_key(
+            cipher,
+            None if check is None else str(check[0]),
+            None if sample is None else str(sample[0]),
+            Path("nemobot.db"),  # only used in SQLite's wording of the error, replaced below
+        )
+    except SecretKeyError:
+        raise SecretKeyError(
+            f"The secret key does not match the tokens stored in {safe_url(url)}: NEMOBOT_SECRET_KEY or "
+            f"{KEY_FILENAME} in NEMOBOT_DATA_DIR changed since they were written. Restore the key that "
+            "wrote them. To give the stored tokens up instead (users send /token again; anonymous "
+            f"chats get new accounts), run in psql: {_FORGET_TOKENS}"
+        ) from None
+    if new_check is not None:
+        await conn.execute(_SAVE_KEY_CHECK, (new_check,))
 
 
 def _day(day: str) -> date:

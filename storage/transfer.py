@@ -72,7 +72,21 @@ TABLES: tuple[Table, ...] = (
         ("platform", "chat_id", "thread_id", "day", "user_id", "kind", "count"),
         {"day": _day},
     ),
+    Table(
+        "rendered_drafts",
+        (
+            "platform", "chat_id", "thread_id", "session_id", "fingerprint", "render_id", "output_url",
+            "rendered_at",
+        ),
+        {"rendered_at": _time},
+    ),
+    # The key check travels with the tokens it vouches for (both are ciphertext of the same key).
+    Table("meta", ("name", "value"), {}),
 )  # fmt: skip
+
+# A bot started on the target before the copy leaves a key check there, nothing else: it is
+# replaced by the source's, which matches the tokens being copied.
+_REPLACED: frozenset[str] = frozenset({"meta"})
 
 
 class TransferError(RuntimeError):
@@ -102,7 +116,7 @@ async def copy_sqlite_to_postgres(source: Path, target_url: str) -> dict[str, in
     """Copy every row from the SQLite file ``source`` into the PostgreSQL database ``target_url``.
 
     Returns the number of rows copied per table. Raises :class:`TransferError` when the target
-    already holds chats, jobs, claims or usage, and :class:`FileNotFoundError` for a missing source.
+    already holds chats, jobs, claims, usage or renders, and :class:`FileNotFoundError` for a missing source.
     """
     if not await asyncio.to_thread(source.is_file):
         raise FileNotFoundError(f"no SQLite database at {source}")
@@ -112,7 +126,7 @@ async def copy_sqlite_to_postgres(source: Path, target_url: str) -> dict[str, in
     snapshot = await asyncio.to_thread(_read_snapshot, source)
     connecting = AsyncConnection.connect(target_url, connect_timeout=CONNECT_TIMEOUT_S)
     async with await connecting as conn, conn.transaction():
-        for table in TABLES:
+        for table in (t for t in TABLES if t.name not in _REPLACED):
             cur = await conn.execute(
                 sql.SQL("SELECT EXISTS (SELECT FROM {})").format(sql.Identifier(table.name))
             )
@@ -123,6 +137,8 @@ async def copy_sqlite_to_postgres(source: Path, target_url: str) -> dict[str, in
                     "empty database (nothing was copied)"
                 )
         for table in TABLES:
+            if table.name in _REPLACED:
+                await conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table.name)))
             statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
                 sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
             )

@@ -31,7 +31,9 @@ async def test_a_fresh_schema_is_migrated_to_the_current_version(pg_url: str) ->
     assert query(pg_url, "SELECT version FROM schema_version") == [(PG_SCHEMA_VERSION,)]
     listed = query(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
     tables = {row[0] for row in listed}
-    assert tables == {"schema_version", "chats", "processed_messages", "jobs", "usage"}
+    assert tables == {
+        "schema_version", "chats", "processed_messages", "jobs", "usage", "rendered_drafts", "meta"
+    }  # fmt: skip
 
 
 async def test_reopening_keeps_the_data_and_runs_no_migration_again(pg_url: str) -> None:
@@ -81,18 +83,31 @@ async def test_tokens_are_stored_through_the_cipher(pg_url: str) -> None:
         await store.close()
 
 
-async def test_a_token_under_another_key_reads_as_missing_not_as_an_error(pg_url: str) -> None:
-    """After a key change the chat loses its token (and gets a new one) instead of failing."""
+async def test_a_changed_key_stops_start_up_with_advice_and_changes_nothing(pg_url: str) -> None:
+    """Tokens written under one key, a bot started with another: refused with what to do, in psql terms."""
     from cryptography.fernet import Fernet
+
+    from storage.tokens import SecretKeyError
 
     first = await PostgresStore.open(pg_url, cipher=FernetTokens(Fernet.generate_key()))
     await first.save_chat(ChatRecord(chat=CHAT, token="nmv_usr_abc", client_id="c1"))
     await first.close()
-    second = await PostgresStore.open(pg_url, cipher=FernetTokens(Fernet.generate_key()))
-    try:
-        assert await second.get_chat(CHAT) == ChatRecord(chat=CHAT, client_id="c1")
-    finally:
-        await second.close()
+    before = query(pg_url, "SELECT token FROM chats") + query(pg_url, "SELECT value FROM meta")
+    with pytest.raises(SecretKeyError, match="psql") as raised:
+        await PostgresStore.open(pg_url, cipher=FernetTokens(Fernet.generate_key()))
+    assert "nemobot_test_" in str(raised.value)  # names the database
+    assert query(pg_url, "SELECT token FROM chats") + query(pg_url, "SELECT value FROM meta") == before
+
+
+async def test_workers_starting_together_on_a_new_database_agree_on_one_key_check(pg_url: str) -> None:
+    """Five stores opened at once with the same key: one check value is kept and all of them open."""
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key()
+    stores = await asyncio.gather(*(PostgresStore.open(pg_url, cipher=FernetTokens(key)) for _ in range(5)))
+    for store in stores:
+        await store.close()
+    assert len(query(pg_url, "SELECT value FROM meta WHERE name = 'key_check'")) == 1
 
 
 async def test_the_jobs_table_has_room_for_fleet_leases(pg_url: str) -> None:

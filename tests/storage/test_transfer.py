@@ -15,7 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from core.chat import ChatKey
-from core.ports import ChatRecord, Job, JobKind, JobState
+from core.ports import ChatRecord, Job, JobKind, JobState, RenderedDraft
 from storage import FernetTokens, PostgresStore, SqliteStore
 from storage.transfer import TABLES, TransferError, copy_sqlite_to_postgres
 from tests.storage.fakes import T0
@@ -23,6 +23,7 @@ from tests.storage.fakes import T0
 GROUP = ChatKey("telegram", "-100123", "77")
 DM = ChatKey("discord", "42")
 KEY = Fernet.generate_key()
+RENDERED = RenderedDraft(GROUP, "s1", "fp-1", "render-1", "https://cdn.example/out.mp4", T0)
 
 
 def job(job_id: str, state: JobState, minutes: int) -> Job:
@@ -43,6 +44,7 @@ async def deployment(path: Path) -> None:
         await store.save_job(job("j-done", JobState.DONE, 0))
         for _ in range(3):
             await store.add_usage(GROUP, "u1", "turn", "2025-03-01")
+        await store.remember_render(RENDERED)
     finally:
         await store.close()
 
@@ -62,7 +64,9 @@ async def test_every_row_arrives_and_reads_back_the_same(tmp_path: Path, pg_url:
     source = tmp_path / "nemobot.db"
     await deployment(source)
     counts = await copy_sqlite_to_postgres(source, pg_url)
-    assert counts == {"chats": 2, "processed_messages": 1, "jobs": 2, "usage": 1}
+    assert counts == {
+        "chats": 2, "processed_messages": 1, "jobs": 2, "usage": 1, "rendered_drafts": 1, "meta": 1
+    }  # fmt: skip
 
     before = await SqliteStore.open(source, cipher=FernetTokens(KEY))
     after = await PostgresStore.open(pg_url, cipher=FernetTokens(KEY))
@@ -76,6 +80,7 @@ async def test_every_row_arrives_and_reads_back_the_same(tmp_path: Path, pg_url:
         assert await after.open_jobs() == await before.open_jobs() == [job("j-open", JobState.RUNNING, 1)]
         assert await after.usage(GROUP, "2025-03-01", user_id="u1") == 3
         assert await after.claim_message(GROUP, "m1") is False
+        assert await after.last_render(GROUP, "s1") == RENDERED
     finally:
         await before.close()
         await after.close()
@@ -165,3 +170,21 @@ def test_the_command_explains_a_wrong_direction_without_a_traceback(tmp_path: Pa
     assert result.returncode == 2
     assert "sqlite:///" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_a_target_a_bot_already_started_on_takes_the_copy_and_its_key(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """A bot started on the empty target first (its own key check, no data): the copy goes through,
+    and afterwards the target opens with the deployment's key, the one its tokens need."""
+    source = tmp_path / "nemobot.db"
+    await deployment(source)
+    await (await PostgresStore.open(pg_url, cipher=FernetTokens(Fernet.generate_key()))).close()
+    await copy_sqlite_to_postgres(source, pg_url)
+    after = await PostgresStore.open(pg_url, cipher=FernetTokens(KEY))
+    try:
+        record = await after.get_chat(DM)
+        assert record is not None
+        assert record.user_token == "nmv_usr_mine"
+    finally:
+        await after.close()
