@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 
+from bots.startup import open_store_retrying
 from core.nemo.transport import NemoTransport
 from core.service import NemoBot
-from core.settings import Settings
+from core.settings import Settings, SettingsError
 from core.skills import SkillProfile
-from storage import FernetTokens, load_or_create_key, open_store
+from storage import FernetTokens, StoreLocation, StoreUrlError, load_or_create_key, parse_store_url
 
 
 def http_client(settings: Settings) -> httpx.AsyncClient:
@@ -26,14 +27,26 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
+def store_location(settings: Settings) -> StoreLocation:
+    """Where ``DATABASE_URL`` (or, unset, ``NEMOBOT_DATA_DIR``) puts the store."""
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    try:
+        return parse_store_url(url, settings.nemobot_data_dir)
+    except StoreUrlError as exc:
+        raise SettingsError(f"DATABASE_URL: {exc}") from None
+
+
 @contextlib.asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[NemoBot]:
-    """A :class:`NemoBot` with SQLite storage and an HTTP client, closed on exit."""
+    """A :class:`NemoBot` with its store (``DATABASE_URL``, SQLite by default) and an HTTP client,
+    closed on exit. Opening the store runs its migrations; a database that cannot be reached yet is
+    retried with backoff (``NEMOBOT_START_RETRIES``)."""
     configured_key = settings.nemobot_secret_key.get_secret_value() if settings.nemobot_secret_key else None
     cipher = FernetTokens(load_or_create_key(settings.nemobot_data_dir, configured_key))
-    store = await open_store(
-        settings.nemobot_data_dir,
-        cipher=cipher,
+    store = await open_store_retrying(
+        store_location(settings),
+        cipher,
+        retries=settings.nemobot_start_retries,
         busy_timeout_ms=round(settings.nemobot_db_busy_timeout_s * 1000),
     )
     try:

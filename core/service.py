@@ -56,6 +56,15 @@ class NemoBot:
         self._outbounds: dict[str, Outbound] = {}
         self._usernames: dict[str, str | None] = {}
 
+    @property
+    def store(self) -> Store:
+        """The store (the ops server checks it answers)."""
+        return self._store
+
+    def queue_depth(self) -> int:
+        """Work items running or waiting in this process (the ops server reports it)."""
+        return self._work.queues.depth()
+
     def attach(self, platform: str, out: Outbound, *, bot_username: str | None = None) -> None:
         """Register an adapter's outbound port (and its @username, to recognise /cmd@bot)."""
         self._outbounds[platform] = out

@@ -80,6 +80,11 @@ class Work:
         self._stopping = False
         self._starting_exports: set[ChatKey] = set()
 
+    @property
+    def queues(self) -> ChatQueues:
+        """This process's per-chat queues (read-only use: depth for the ops server)."""
+        return self._queues
+
     # Building blocks ---------------------------------------------------------------------------
 
     async def context(self, chat: ChatKey, out: Outbound, lang: Lang, *, is_group: bool) -> ChatContext:

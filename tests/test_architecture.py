@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = ("telegram", "discord", "aiosqlite", "aiohttp", "storage", "bots", "simulator")
+# prometheus_client too: core/metrics.py keeps plain counters and bots/ops.py exports them.
+FORBIDDEN = (
+    "telegram", "discord", "aiosqlite", "aiohttp", "psycopg", "psycopg_pool", "prometheus_client",
+    "storage", "bots", "simulator",
+)  # fmt: skip
 PACKAGES = ("core", "bots", "storage", "simulator")
 
 # What an adapter may import from the core: the door and the vocabulary it speaks.
@@ -22,6 +26,7 @@ DOOR_AND_VOCABULARY = frozenset(
         "core.redact",  # keeping secrets out of logs
         "core.settings",  # SettingsError and the shared settings helpers
         "core.nemo.multipart",  # streaming a file in chunks (read_file_chunks, CHUNK_SIZE)
+        "core.metrics",  # counters a host watches (rate limits met by an adapter)
     }
 )
 # The composition roots build the core, so they may name it.
