@@ -167,7 +167,8 @@ class RenderedDraft:
 
 
 class Store(Protocol):
-    """Durable state. Implementations: ``storage.sqlite.SqliteStore`` and ``storage.memory.MemoryStore``.
+    """Durable state. Implementations: ``storage.sqlite.SqliteStore``, ``storage.memory.MemoryStore``
+    and ``storage.postgres.PostgresStore`` (the one a fleet of processes shares).
 
     Every method is atomic on its own. ``claim_message`` is the de-duplication primitive: it returns
     True exactly once per ``(chat, message_id)``. Datetimes must be timezone-aware; usage days are
@@ -218,6 +219,28 @@ class Store(Protocol):
 
     async def last_render(self, chat: ChatKey, session_id: str) -> RenderedDraft | None:
         """The chat's last successful render in ``session_id``, if any."""
+        ...
+
+    # Leases: what lets several worker processes share one store (core/leases.py uses them). A
+    # lease is a named row with a holder and an expiry on the store's clock; one statement decides
+    # each call, so of several workers asking at once exactly one wins.
+
+    async def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        """Hold ``name`` for ``seconds`` from now when it is free, expired or already ``holder``'s
+        (then it is extended); False when another holder's lease is still live."""
+        ...
+
+    async def renew_leases(self, holder: str, seconds: float) -> list[str]:
+        """Extend every lease ``holder`` still has to ``seconds`` from now; returns their names (a
+        lease another worker took over after it expired is no longer ``holder``'s and is missing)."""
+        ...
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        """Give ``name`` up if ``holder`` has it; nothing happens otherwise."""
+        ...
+
+    async def live_leases(self, prefix: str) -> dict[str, str]:
+        """Every unexpired lease whose name starts with ``prefix``: name → holder."""
         ...
 
     async def close(self) -> None: ...

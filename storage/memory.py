@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.chat import ChatKey
 from core.ports import ChatRecord, Job, RenderedDraft, UsageRow
@@ -39,6 +39,7 @@ class MemoryStore:
         self._jobs: dict[str, Job] = {}
         self._usage: Counter[tuple[_Key, str, str, str]] = Counter()
         self._renders: dict[tuple[_Key, str], RenderedDraft] = {}
+        self._leases: dict[str, tuple[str, datetime]] = {}  # name → (holder, until)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -150,3 +151,36 @@ class MemoryStore:
     async def last_render(self, chat: ChatKey, session_id: str) -> RenderedDraft | None:
         self._check_open()
         return self._renders.get((key_columns(chat), session_id))
+
+    # Leases
+
+    async def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        self._check_open()
+        now = to_utc(self._clock())
+        current = self._leases.get(name)
+        if current is not None and current[0] != holder and current[1] > now:
+            return False
+        self._leases[name] = (holder, now + timedelta(seconds=seconds))
+        return True
+
+    async def renew_leases(self, holder: str, seconds: float) -> list[str]:
+        self._check_open()
+        until = to_utc(self._clock()) + timedelta(seconds=seconds)
+        names = sorted(name for name, (who, _until) in self._leases.items() if who == holder)
+        for name in names:
+            self._leases[name] = (holder, until)
+        return names
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        self._check_open()
+        if self._leases.get(name, ("", None))[0] == holder:
+            del self._leases[name]
+
+    async def live_leases(self, prefix: str) -> dict[str, str]:
+        self._check_open()
+        now = to_utc(self._clock())
+        return {
+            name: who
+            for name, (who, until) in sorted(self._leases.items())
+            if name.startswith(prefix) and until > now
+        }

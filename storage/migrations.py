@@ -113,7 +113,14 @@ _V3: Migration = (
 # v4: daily caps count a user's events across every chat of a platform; this answers that sum.
 _V4: Migration = ("CREATE INDEX usage_by_user ON usage (platform, user_id, day)",)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
+# v5: named leases (core/leases.py). One SQLite file serves one process, so its leases are always
+# its own; the table exists so every store keeps the same port and the contract covers it.
+_V5: Migration = (
+    "CREATE TABLE leases (name TEXT PRIMARY KEY NOT NULL, holder TEXT NOT NULL, until TEXT NOT NULL)"
+    " WITHOUT ROWID",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

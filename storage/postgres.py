@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, LiteralString
 
@@ -122,6 +122,19 @@ _ENCRYPTED_SAMPLE: LiteralString = """
     LIMIT 1
 """
 _FORGET_TOKENS = "UPDATE chats SET token = NULL, user_token = NULL; DELETE FROM meta WHERE name = 'key_check'"
+
+# Leases (core/leases.py): the upsert's WHERE leaves another holder's live lease alone, and the row
+# lock ON CONFLICT takes serializes workers asking at once, so rowcount 1 means "yours now".
+_TAKE_LEASE: LiteralString = """
+    INSERT INTO leases (name, holder, until) VALUES (%s, %s, %s)
+    ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+    WHERE leases.holder = excluded.holder OR leases.until <= %s
+"""
+_RENEW_LEASES: LiteralString = "UPDATE leases SET until = %s WHERE holder = %s RETURNING name"
+_RELEASE_LEASE: LiteralString = "DELETE FROM leases WHERE name = %s AND holder = %s"
+_LIVE_LEASES: LiteralString = (
+    'SELECT name, holder FROM leases WHERE starts_with(name, %s) AND until > %s ORDER BY name COLLATE "C"'
+)
 
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 
@@ -353,6 +366,23 @@ class PostgresStore:
             output_url=row["output_url"],
             rendered_at=row["rendered_at"].astimezone(UTC),
         )
+
+    # Leases
+
+    async def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        now = to_utc(self._clock())
+        return await self._write(_TAKE_LEASE, (name, holder, now + timedelta(seconds=seconds), now)) == 1
+
+    async def renew_leases(self, holder: str, seconds: float) -> list[str]:
+        until = to_utc(self._clock()) + timedelta(seconds=seconds)
+        return sorted(str(row["name"]) for row in await self._read(_RENEW_LEASES, (until, holder)))
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._write(_RELEASE_LEASE, (name, holder))
+
+    async def live_leases(self, prefix: str) -> dict[str, str]:
+        rows = await self._read(_LIVE_LEASES, (prefix, to_utc(self._clock())))
+        return {str(r["name"]): str(r["holder"]) for r in rows}
 
 
 async def _check_key(conn: AsyncConnection[Any], url: str, cipher: TokenCipher) -> None:

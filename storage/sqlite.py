@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,18 @@ _LAST_RENDER = """
     SELECT platform, chat_id, thread_id, session_id, fingerprint, render_id, output_url, rendered_at
     FROM rendered_drafts WHERE platform = ? AND chat_id = ? AND thread_id = ? AND session_id = ?
 """
+
+
+# Leases (core/leases.py): one statement takes a free, expired or own lease; a live one of another
+# holder is left alone (the WHERE of the upsert), and rowcount says which happened.
+_TAKE_LEASE = """
+    INSERT INTO leases (name, holder, until) VALUES (?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+    WHERE leases.holder = excluded.holder OR leases.until <= ?
+"""
+_RENEW_LEASES = "UPDATE leases SET until = ? WHERE holder = ? RETURNING name"
+_RELEASE_LEASE = "DELETE FROM leases WHERE name = ? AND holder = ?"
+_LIVE_LEASES = "SELECT name, holder FROM leases WHERE name >= ? AND until > ? ORDER BY name"
 
 
 class SqliteStore:
@@ -350,6 +362,25 @@ class SqliteStore:
             output_url=row["output_url"],
             rendered_at=decode_time(row["rendered_at"]),
         )
+
+    # Leases
+
+    async def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        now = self._clock()
+        until = encode_time(now + timedelta(seconds=seconds))
+        return await self._write(_TAKE_LEASE, (name, holder, until, encode_time(now))) == 1
+
+    async def renew_leases(self, holder: str, seconds: float) -> list[str]:
+        until = encode_time(self._clock() + timedelta(seconds=seconds))
+        rows = await self._read(_RENEW_LEASES, (until, holder))
+        return sorted(str(row["name"]) for row in rows)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._write(_RELEASE_LEASE, (name, holder))
+
+    async def live_leases(self, prefix: str) -> dict[str, str]:
+        rows = await self._read(_LIVE_LEASES, (prefix, encode_time(self._clock())))
+        return {str(r["name"]): str(r["holder"]) for r in rows if str(r["name"]).startswith(prefix)}
 
 
 _KEY_CHECK = "SELECT value FROM meta WHERE name = 'key_check'"

@@ -84,6 +84,9 @@ TABLES: tuple[Table, ...] = (
     Table("meta", ("name", "value"), {}),
 )  # fmt: skip
 
+# Not copied: which worker holds which chat is a fact about running processes; it expires by itself.
+NOT_COPIED: frozenset[str] = frozenset({"leases"})
+
 # A bot started on the target before the copy leaves a key check there, nothing else: it is
 # replaced by the source's, which matches the tokens being copied.
 _REPLACED: frozenset[str] = frozenset({"meta"})

@@ -32,7 +32,7 @@ async def test_a_fresh_schema_is_migrated_to_the_current_version(pg_url: str) ->
     listed = query(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
     tables = {row[0] for row in listed}
     assert tables == {
-        "schema_version", "chats", "processed_messages", "jobs", "usage", "rendered_drafts", "meta"
+        "schema_version", "chats", "processed_messages", "jobs", "usage", "rendered_drafts", "meta", "leases"
     }  # fmt: skip
 
 

@@ -149,7 +149,7 @@ async def test_an_empty_file_is_migrated_to_the_latest_schema(tmp_path: Path) ->
     assert len(MIGRATIONS) == SCHEMA_VERSION
     assert query(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     tables = {name for kind, name, _ in schema(db) if kind == "table"}
-    assert tables == {"chats", "processed_messages", "jobs", "usage", "rendered_drafts", "meta"}
+    assert tables == {"chats", "processed_messages", "jobs", "usage", "rendered_drafts", "meta", "leases"}
     assert ("index", "jobs_by_state") in {(kind, name) for kind, name, _ in schema(db)}
 
 

@@ -361,3 +361,58 @@ async def test_a_newer_render_replaces_the_last_one_per_chat_and_session(store: 
     newer = await store.last_render(TOPIC, "sess-2")
     assert newer is not None
     assert newer.render_id == "render-fp-new-session"
+
+
+# Leases (several workers sharing one store)
+
+
+async def test_a_lease_is_taken_once_until_it_expires(store: AnyStore, clock: Clock) -> None:
+    """A free lease goes to the first asker; another worker gets it only after it expires."""
+    assert await store.take_lease("chat/a", "w1", 30)
+    assert not await store.take_lease("chat/a", "w2", 30)
+    assert await store.take_lease("chat/a", "w1", 30)  # its own: extended
+    clock.now = T0 + timedelta(seconds=29)
+    assert not await store.take_lease("chat/a", "w2", 30)
+    clock.now = T0 + timedelta(seconds=31)
+    assert await store.take_lease("chat/a", "w2", 30)
+    assert await store.live_leases("chat/") == {"chat/a": "w2"}
+
+
+async def test_renewing_keeps_leases_alive_and_reports_lost_ones(store: AnyStore, clock: Clock) -> None:
+    """renew_leases extends what a holder still has; one taken over while expired is missing."""
+    assert await store.take_lease("chat/a", "w1", 10)
+    assert await store.take_lease("chat/b", "w1", 10)
+    clock.now = T0 + timedelta(seconds=8)
+    assert await store.renew_leases("w1", 10) == ["chat/a", "chat/b"]
+    clock.now = T0 + timedelta(seconds=15)  # still live thanks to the renewal
+    assert not await store.take_lease("chat/a", "w2", 10)
+    clock.now = T0 + timedelta(seconds=40)  # w1 stopped renewing: both expired
+    assert await store.take_lease("chat/b", "w2", 10)
+    assert await store.renew_leases("w1", 10) == ["chat/a"]  # chat/b is w2's now
+    assert await store.renew_leases("nobody", 10) == []
+
+
+async def test_a_released_lease_is_free_and_only_its_holder_can_release_it(store: AnyStore) -> None:
+    assert await store.take_lease("chat/a", "w1", 30)
+    await store.release_lease("chat/a", "w2")  # not w2's: nothing happens
+    assert not await store.take_lease("chat/a", "w2", 30)
+    await store.release_lease("chat/a", "w1")
+    await store.release_lease("chat/never", "w1")  # harmless
+    assert await store.take_lease("chat/a", "w2", 30)
+
+
+async def test_live_leases_lists_one_prefix_without_expired_ones(store: AnyStore, clock: Clock) -> None:
+    assert await store.take_lease("chat/a", "w1", 10)
+    assert await store.take_lease("chat/b", "w2", 60)
+    assert await store.take_lease("poller/telegram", "w1", 60)
+    assert await store.live_leases("chat/") == {"chat/a": "w1", "chat/b": "w2"}
+    clock.now = T0 + timedelta(seconds=20)
+    assert await store.live_leases("chat/") == {"chat/b": "w2"}
+    assert await store.live_leases("poller/") == {"poller/telegram": "w1"}
+
+
+async def test_twenty_workers_asking_for_one_lease_at_once_one_gets_it(store: AnyStore) -> None:
+    results = await asyncio.gather(*(store.take_lease("chat/x", f"w{i}", 30) for i in range(20)))
+    assert results.count(True) == 1
+    winner = f"w{results.index(True)}"
+    assert await store.live_leases("chat/x") == {"chat/x": winner}
