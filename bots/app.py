@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 
 from bots.startup import open_store_retrying
+from core.leases import Fleet, default_worker_id
 from core.nemo.transport import NemoTransport
 from core.service import NemoBot
 from core.settings import Settings, SettingsError
@@ -57,7 +58,18 @@ async def running_bot(settings: Settings) -> AsyncIterator[NemoBot]:
                     http, settings.nemo_api_url, profile.attribution(settings.nemo_skill_platform)
                 )
 
-            bot = NemoBot(settings, store, transport_for)
+            # A PostgreSQL store may be shared by several processes: each is a worker of a fleet.
+            location = store_location(settings)
+            fleet = (
+                Fleet(
+                    settings.nemobot_worker_id or default_worker_id(),
+                    lease_s=settings.nemobot_lease_s,
+                    poll_s=settings.nemobot_poll_s,
+                )
+                if location.postgres_url
+                else None
+            )
+            bot = NemoBot(settings, store, transport_for, fleet=fleet)
             try:
                 yield bot
             finally:

@@ -102,6 +102,11 @@ class Core(Protocol):
         """After a restart: resume stored open work; returns how many jobs were picked up."""
         ...
 
+    async def take_role(self, role: str) -> str | None:
+        """Hold a role one worker of a fleet may have (``poller/telegram``): None when it is this
+        worker's now, else the id of the worker that has it (the adapter refuses to start)."""
+        ...
+
     async def housekeep(self) -> None:
         """Periodic upkeep (forgetting old de-duplication claims); the runner calls it now and then."""
         ...

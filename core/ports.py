@@ -189,8 +189,9 @@ class Store(Protocol):
 
     async def get_job(self, job_id: str) -> Job | None: ...
 
-    async def open_jobs(self) -> list[Job]:
-        """Jobs not yet done or failed, oldest first (what a restart must resume)."""
+    async def open_jobs(self, chat: ChatKey | None = None) -> list[Job]:
+        """Jobs not yet done or failed, oldest first (what a restart must resume); only ``chat``'s
+        when given (what a fleet worker holding the chat must run, in order)."""
         ...
 
     async def add_usage(self, chat: ChatKey, user_id: str, kind: str, day: str) -> None: ...

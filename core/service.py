@@ -20,6 +20,7 @@ from core.commands import CommandHandler
 from core.i18n import Lang, detect_language, t
 from core.inbound import MAX_PROMPT_CHARS, PRIVATE_ACTIONS, CoreUnavailable, Press
 from core.intents import Intent, parse_command, route
+from core.leases import Fleet
 from core.nemo.transport import NemoTransport
 from core.ports import ChatRecord, Outbound, Store
 from core.replies import send_safely
@@ -46,12 +47,13 @@ class NemoBot:
         transport_for: Callable[[SkillProfile], NemoTransport],
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        fleet: Fleet | None = None,
     ) -> None:
         self.settings = settings
         self._store = store
         self._accounts = Accounts(settings, store, transport_for, sleep=sleep)
         self._gate = Gate(settings, store)
-        self._work = Work(settings, store, self._accounts, self._gate, sleep=sleep)
+        self._work = Work(settings, store, self._accounts, self._gate, sleep=sleep, fleet=fleet)
         self._commands = CommandHandler(settings, store, self._accounts, self._gate, self._work)
         self._outbounds: dict[str, Outbound] = {}
         self._usernames: dict[str, str | None] = {}
@@ -164,6 +166,11 @@ class NemoBot:
     async def resume(self) -> int:
         """Resume every open job after a restart; returns how many were picked up."""
         return await self._work.resume(self._outbounds, self.language)
+
+    async def take_role(self, role: str) -> str | None:
+        """Hold a role only one worker of a fleet may have (``poller/telegram``): None when this
+        worker has it now, else the id of the worker that does."""
+        return await self._work.take_role(role)
 
     async def housekeep(self) -> None:
         removed = await self._store.prune_processed(datetime.now(UTC) - _CLAIMS_KEPT)

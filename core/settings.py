@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     # A secret (it may hold a password).
     database_url: SecretStr | None = None
 
+    # A fleet (several `nemobot run` on one PostgreSQL, see core/leases.py): this worker's name in the
+    # store (empty: host:pid), how long a chat stays this worker's without a renewal (a dead worker's
+    # chats are taken over after it), and how often the worker looks for work stored by others.
+    nemobot_worker_id: str = ""
+    nemobot_lease_s: Annotated[float, Field(ge=1, le=600)] = 30.0
+    nemobot_poll_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+
     @field_validator("nemo_api_url", "nemo_web_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -8,11 +8,12 @@ store (so no restart resumes it), and any work that fails unexpectedly tells its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from core.access import Gate
@@ -25,6 +26,8 @@ from core.exports import ExportFlow, RenderRequest
 from core.i18n import Lang, t
 from core.inbound import CoreUnavailable
 from core.intents import parse_command
+from core.keyed_locks import KeyedLocks
+from core.leases import CHAT_LEASES, Fleet, chat_lease, role_lease
 from core.nemo.errors import NemoError
 from core.ports import ChatRecord, Job, JobKind, JobState, Outbound, PlatformError, Store
 from core.replies import send_safely
@@ -59,8 +62,16 @@ class Request:
         return self.record.user_token if self.record is not None else None
 
 
+Outbounds = Mapping[str, Outbound]
+LanguageOf = Callable[[ChatKey], Awaitable[Lang]]
+
+
 class Work:
-    """The one owner of queued work: jobs, caps on turns and exports, cancel, and resume."""
+    """The one owner of queued work: jobs, caps on turns and exports, cancel, and resume.
+
+    With a :class:`~core.leases.Fleet` the work of a chat runs on the worker process holding the
+    chat's lease (see :mod:`core.leases`); :meth:`dispatch` is that worker's look at the store.
+    """
 
     def __init__(
         self,
@@ -70,6 +81,7 @@ class Work:
         gate: Gate,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        fleet: Fleet | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -79,6 +91,14 @@ class Work:
         self._queues = ChatQueues()
         self._stopping = False
         self._starting_exports: set[ChatKey] = set()
+        self._fleet = fleet
+        self._chat_locks = KeyedLocks()
+        self._held: set[ChatKey] = set()  # chats whose lease this worker holds
+        self._handed_over: set[ChatKey] = set()  # chats whose lease was lost while work ran here
+        self._local: dict[str, tuple[Job, float]] = {}  # job id → (job, when queued here)
+        self._outbounds: Outbounds = {}
+        self._language: LanguageOf | None = None
+        self._dispatcher: asyncio.Task[None] | None = None
 
     @property
     def queues(self) -> ChatQueues:
@@ -100,7 +120,7 @@ class Work:
             settings=self._settings,
             is_group=is_group,
             sleep=self._sleep,
-            stopping=lambda: self._stopping,
+            stopping=lambda: self._stopping or chat in self._handed_over,
         )
 
     @staticmethod
@@ -145,9 +165,18 @@ class Work:
         job: Job | None = None,
         requester: str | None = None,
     ) -> None:
-        """Queue ``work`` in the chat's lane; the chat hears when it waits, and when it fails."""
+        """Queue ``work`` in the chat's lane; the chat hears when it waits, and when it fails.
+
+        In a fleet, a stored job runs here only while this worker holds the chat (jobs other workers
+        stored for it first go ahead of it); otherwise it stays stored for the chat's holder."""
         item = Item(self._guarded(req.chat, req.out, req.lang, work), label, requester, job)
-        ahead = self._queues.submit(req.chat, item)
+        if self._fleet is not None and job is not None:
+            async with self._chat_locks.hold(req.chat):
+                if not await self._hold(req.chat):
+                    return
+                ahead = await self._pull(req.chat, own=item)
+        else:
+            ahead = self._queues.submit(req.chat, item)
         if ahead:
             await send_safely(req.out, req.chat, t(req.lang, "queued", ahead=ahead))
 
@@ -320,35 +349,164 @@ class Work:
         for item in [*dropped, *([running] if running is not None else [])]:
             if item.job is not None and item.job.state.open:
                 await self._end(item.job, JobState.CANCELLED, "cancelled by the user")
-        return running is not None, len(dropped)
+        was_running, count = running is not None, len(dropped)
+        if self._fleet is not None:
+            # Work another worker runs or has yet to take: cancelled in the store, where its holder
+            # sees it on its next look and stops it.
+            for job in await self._store.open_jobs(chat):
+                was_running = was_running or job.state is not JobState.ACCEPTED
+                count += job.state is JobState.ACCEPTED
+                await self._end(job, JobState.CANCELLED, "cancelled by the user")
+        return was_running, count
 
     async def wait_idle(self, chat: ChatKey) -> None:
         await self._queues.wait_idle(chat)
 
     # Restart -----------------------------------------------------------------------------------
 
-    async def resume(
-        self, outbounds: Mapping[str, Outbound], language: Callable[[ChatKey], Awaitable[Lang]]
-    ) -> int:
-        """Resume every open job after a restart; returns how many were picked up."""
-        resumed = 0
-        for job in await self._store.open_jobs():
-            out = outbounds.get(job.chat.platform)
-            if out is None:
-                continue
-            lang = await language(job.chat)
-            req = Request(job.chat, out, lang, Sender(job.requester or ""))
-            item = Item(
-                self._guarded(job.chat, out, lang, self._resumed(req, job)),
-                f"resume-{'export' if job.kind is JobKind.RENDER else job.kind}",
-                job.requester,
-                job,
-            )
-            self._queues.submit(job.chat, item)
-            resumed += 1
+    async def resume(self, outbounds: Outbounds, language: LanguageOf) -> int:
+        """Resume every open job after a restart; returns how many were picked up. In a fleet only
+        the chats no live worker holds are taken (the first :meth:`dispatch`)."""
+        self._outbounds, self._language = outbounds, language
+        if self._fleet is not None:
+            resumed = await self.dispatch()
+            self._dispatcher = asyncio.create_task(self.dispatch_forever(), name="fleet-dispatch")
+        else:
+            resumed = 0
+            for job in await self._store.open_jobs():
+                item = await self._resumed_item(job)
+                if item is not None:
+                    self._queues.submit(job.chat, item)
+                    resumed += 1
         if resumed:
             log.info("resumed %d open job(s)", resumed)
         return resumed
+
+    async def _resumed_item(self, job: Job) -> Item | None:
+        """The queue item that resumes a stored job (None: its platform is not attached here)."""
+        out = self._outbounds.get(job.chat.platform)
+        if out is None or self._language is None:
+            return None
+        lang = await self._language(job.chat)
+        req = Request(job.chat, out, lang, Sender(job.requester or ""))
+        return Item(
+            self._guarded(job.chat, out, lang, self._resumed(req, job)),
+            f"resume-{'export' if job.kind is JobKind.RENDER else job.kind}",
+            job.requester,
+            job,
+        )
+
+    # Fleet ---------------------------------------------------------------------------------------
+
+    async def _hold(self, chat: ChatKey) -> bool:
+        """Take (or extend) the chat's lease: True when this worker may run the chat's work."""
+        assert self._fleet is not None
+        if await self._store.take_lease(chat_lease(chat), self._fleet.worker_id, self._fleet.lease_s):
+            self._held.add(chat)
+            self._handed_over.discard(chat)
+            return True
+        return False
+
+    async def _pull(self, chat: ChatKey, *, own: Item | None = None) -> int:
+        """Queue the chat's stored open jobs not queued here yet, oldest first (``own``, the job this
+        worker just stored, with the work it built); returns how many items are ahead of the last."""
+        ahead = 0
+        for job in await self._store.open_jobs(chat):
+            if job.job_id in self._local:
+                continue
+            item = own if own is not None and own.job is not None and own.job.job_id == job.job_id else None
+            item = item or await self._resumed_item(job)
+            if item is None or item.job is None:
+                continue
+            self._local[job.job_id] = (item.job, asyncio.get_running_loop().time())
+            ahead = self._queues.submit(chat, replace(item, work=self._forgetting(job.job_id, item.work)))
+        return ahead
+
+    def _forgetting(self, job_id: str, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            try:
+                await work()
+            finally:
+                self._local.pop(job_id, None)
+
+        return run
+
+    async def dispatch(self) -> int:
+        """One look at the store: renew this worker's leases (work of a chat lost meanwhile stops
+        here), stop work cancelled by another worker, take the chats with open jobs that no live
+        worker holds, queue what was stored for held chats, and give idle chats back. Returns how
+        many jobs were queued."""
+        fleet = self._fleet
+        if fleet is None:
+            return 0
+        me = fleet.worker_id
+        kept = set(await self._store.renew_leases(me, fleet.lease_s))
+        for chat in [c for c in self._held if chat_lease(c) not in kept]:
+            await self._lost(chat)
+        looked_at = asyncio.get_running_loop().time()
+        stored = await self._store.open_jobs()
+        open_ids = {job.job_id for job in stored}
+        for job, queued_at in list(self._local.values()):
+            # Ended in the store but open here: cancelled through another worker.
+            if queued_at < looked_at and job.state.open and job.job_id not in open_ids:
+                log.info("job %s in %s was cancelled elsewhere; stopping it here", job.job_id, job.chat)
+                # Its running turn says "cancelled" itself; jobs still open are queued again below.
+                self._stop_here(job.chat)
+        waiting = {job.chat for job in stored if job.job_id not in self._local}
+        live = await self._store.live_leases(CHAT_LEASES)
+        queued = 0
+        for chat in sorted(waiting, key=str):
+            if live.get(chat_lease(chat), me) != me:
+                continue
+            async with self._chat_locks.hold(chat):
+                if await self._hold(chat):
+                    before = len(self._local)
+                    await self._pull(chat)
+                    queued += len(self._local) - before
+        busy_chats = {job.chat for job in stored}
+        for chat in list(self._held):
+            async with self._chat_locks.hold(chat):
+                if not self._queues.busy(chat) and chat not in busy_chats:
+                    await self._store.release_lease(chat_lease(chat), me)
+                    self._held.discard(chat)
+        return queued
+
+    async def _lost(self, chat: ChatKey) -> None:
+        """The chat's lease expired and another worker took it: stop its work here without ending
+        its jobs (the new holder resumes them by reading state)."""
+        log.warning("lost the lease of %s to another worker; leaving its work to it", chat)
+        self._held.discard(chat)
+        self._handed_over.add(chat)
+        self._stop_here(chat)
+
+    def _stop_here(self, chat: ChatKey) -> None:
+        """Stop the chat's work in this process only; the store is left as it is."""
+        running, dropped = self._queues.cancel(chat)
+        for item in [*dropped, *([running] if running is not None else [])]:
+            if item.job is not None:
+                self._local.pop(item.job.job_id, None)
+
+    async def take_role(self, role: str) -> str | None:
+        """Hold a fleet-wide role (renewed with the chats): None when it is this worker's, else the
+        id of the live worker that has it. Without a fleet the one process always has it."""
+        if self._fleet is None:
+            return None
+        name = role_lease(role)
+        if await self._store.take_lease(name, self._fleet.worker_id, self._fleet.lease_s):
+            return None
+        return (await self._store.live_leases(name)).get(name, "another worker")
+
+    async def dispatch_forever(self) -> None:
+        """Look at the store every ``poll_s`` until stopped (a failed look is logged and retried)."""
+        fleet = self._fleet
+        if fleet is None:
+            return
+        while not self._stopping:
+            await asyncio.sleep(fleet.renew_every_s)
+            try:
+                await self.dispatch()
+            except Exception:  # broad on purpose: the store may be briefly away; try again next tick
+                log.warning("fleet dispatch failed", exc_info=True)
 
     def _resumed(self, req: Request, job: Job) -> Callable[[], Awaitable[None]]:
         async def work() -> None:
@@ -390,9 +548,19 @@ class Work:
         await self._end(job, JobState.FAILED, "interrupted by a restart; the user was asked to resend")
 
     async def stop(self) -> None:
-        """Stop all work; accepted jobs stay open in the store and :meth:`resume` picks them up."""
+        """Stop all work; accepted jobs stay open in the store and :meth:`resume` picks them up (in a
+        fleet, the chats are given back at once so another worker takes them without waiting)."""
         self._stopping = True
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
         await self._queues.shutdown()
+        if self._fleet is not None:
+            for chat in list(self._held):
+                with contextlib.suppress(Exception):
+                    await self._store.release_lease(chat_lease(chat), self._fleet.worker_id)
+            self._held.clear()
 
 
 def _json_object(payload: str) -> dict[str, object]:

@@ -95,10 +95,16 @@ class MemoryStore:
         job = self._jobs.get(job_id)
         return None if job is None else dataclasses.replace(job)
 
-    async def open_jobs(self) -> list[Job]:
+    async def open_jobs(self, chat: ChatKey | None = None) -> list[Job]:
         self._check_open()
+        key = None if chat is None else key_columns(chat)
         jobs = sorted(
-            (job for job in self._jobs.values() if job.state.open), key=lambda j: (j.created_at, j.job_id)
+            (
+                job
+                for job in self._jobs.values()
+                if job.state.open and (key is None or key_columns(job.chat) == key)
+            ),
+            key=lambda j: (j.created_at, j.job_id),
         )
         return [dataclasses.replace(job) for job in jobs]
 

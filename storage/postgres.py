@@ -75,6 +75,10 @@ _GET_JOB: LiteralString = "SELECT" + _JOB_COLUMNS + "FROM jobs WHERE job_id = %s
 _OPEN_JOBS: LiteralString = (
     "SELECT" + _JOB_COLUMNS + 'FROM jobs WHERE state = ANY(%s) ORDER BY created_at, job_id COLLATE "C"'
 )
+_OPEN_JOBS_OF_CHAT: LiteralString = (
+    "SELECT" + _JOB_COLUMNS + "FROM jobs WHERE platform = %s AND chat_id = %s AND thread_id = %s"
+    ' AND state = ANY(%s) ORDER BY created_at, job_id COLLATE "C"'
+)
 _ADD_USAGE: LiteralString = """
     INSERT INTO usage (platform, chat_id, thread_id, day, user_id, kind, count)
     VALUES (%s, %s, %s, %s, %s, %s, 1)
@@ -307,8 +311,11 @@ class PostgresStore:
         rows = await self._read(_GET_JOB, (job_id,))
         return _job(rows[0]) if rows else None
 
-    async def open_jobs(self) -> list[Job]:
+    async def open_jobs(self, chat: ChatKey | None = None) -> list[Job]:
         states = [state.value for state in JobState if state.open]
+        if chat is not None:
+            rows = await self._read(_OPEN_JOBS_OF_CHAT, (*key_columns(chat), states))
+            return [_job(row) for row in rows]
         return [_job(row) for row in await self._read(_OPEN_JOBS, (states,))]
 
     # Usage

@@ -84,6 +84,10 @@ _OPEN_JOBS = (
     "SELECT" + _JOB_COLUMNS + "FROM jobs WHERE state IN (" + ", ".join("?" * len(_OPEN_STATES)) + ") "
     "ORDER BY created_at, job_id"
 )
+_OPEN_JOBS_OF_CHAT = (
+    "SELECT" + _JOB_COLUMNS + "FROM jobs WHERE platform = ? AND chat_id = ? AND thread_id = ? "
+    "AND state IN (" + ", ".join("?" * len(_OPEN_STATES)) + ") ORDER BY created_at, job_id"
+)
 _ADD_USAGE = """
     INSERT INTO usage (platform, chat_id, thread_id, day, user_id, kind, count)
     VALUES (?, ?, ?, ?, ?, ?, 1)
@@ -307,7 +311,10 @@ class SqliteStore:
         rows = await self._read(_GET_JOB, (job_id,))
         return _job(rows[0]) if rows else None
 
-    async def open_jobs(self) -> list[Job]:
+    async def open_jobs(self, chat: ChatKey | None = None) -> list[Job]:
+        if chat is not None:
+            rows = await self._read(_OPEN_JOBS_OF_CHAT, (*key_columns(chat), *_OPEN_STATES))
+            return [_job(row) for row in rows]
         return [_job(row) for row in await self._read(_OPEN_JOBS, _OPEN_STATES)]
 
     # Usage

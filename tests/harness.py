@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from core.chat import ChatKey, Inbound, PlatformLimits, Sender
+from core.leases import Fleet
 from core.nemo.transport import NemoTransport
 from core.ports import Store
 from core.service import NemoBot
@@ -107,6 +108,8 @@ async def build_harness(
     tmp_path: Path,
     limits: PlatformLimits,
     http: httpx.AsyncClient,
+    *,
+    fleet: Fleet | None = None,
     **changes: Any,
 ) -> Harness:
     assert sim.base_url is not None
@@ -115,7 +118,7 @@ async def build_harness(
     def transport_for(profile: SkillProfile) -> NemoTransport:
         return NemoTransport(http, settings.nemo_api_url, profile.attribution(settings.nemo_skill_platform))
 
-    bot = NemoBot(settings, store, transport_for)
+    bot = NemoBot(settings, store, transport_for, fleet=fleet)
     out = RecordingOutbound(limits)
     bot.attach(CHAT.platform, out)
     return Harness(bot, out, sim, store)

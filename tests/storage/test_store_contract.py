@@ -216,6 +216,18 @@ async def test_open_jobs_are_the_unfinished_ones_oldest_first(store: Store) -> N
     assert [job.job_id for job in await store.open_jobs()] == ["a", "b", "c"]
 
 
+async def test_open_jobs_of_one_chat_leave_the_other_chats_out(store: Store) -> None:
+    """open_jobs(chat) is the chat's own open jobs (a thread is a chat of its own), oldest first."""
+    await store.save_job(dataclasses.replace(make_job("t2", created=T0 + timedelta(seconds=2))))
+    await store.save_job(dataclasses.replace(make_job("t1", created=T0 + timedelta(seconds=1))))
+    await store.save_job(dataclasses.replace(make_job("g", created=T0), chat=GROUP))
+    await store.save_job(dataclasses.replace(make_job("dm", created=T0), chat=DM))
+    await store.save_job(dataclasses.replace(make_job("t0", created=T0), state=JobState.DONE))
+    assert [job.job_id for job in await store.open_jobs(TOPIC)] == ["t1", "t2"]
+    assert [job.job_id for job in await store.open_jobs(GROUP)] == ["g"]
+    assert [job.job_id for job in await store.open_jobs()] == ["dm", "g", "t1", "t2"]
+
+
 async def test_open_jobs_order_by_instant_not_by_the_zone_they_were_given_in(store: Store) -> None:
     """A job created earlier in a later-looking zone still sorts first."""
     tokyo = timezone(timedelta(hours=9))
