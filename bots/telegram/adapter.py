@@ -13,6 +13,7 @@ Wiring, for a composition root that already has a running core::
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets as secrets_module
@@ -48,6 +49,8 @@ from core.i18n import detect_language, t
 from core.inbound import Core, CoreUnavailable, Press
 from core.redact import RedactingFilter, redact
 from core.settings import SettingsError
+
+POLLER_ROLE = "poller/telegram"
 
 log = logging.getLogger(__name__)
 
@@ -164,12 +167,20 @@ class TelegramAdapter:
                 app.update_queue,
                 self._acceptance,
                 url=settings.telegram_webhook_url,
-                secret=secret.get_secret_value() if secret else secrets_module.token_urlsafe(32),
+                secret=secret.get_secret_value() if secret else self._derived_webhook_secret(),
                 listen=settings.telegram_webhook_listen,
                 port=settings.telegram_webhook_port,
             )
             await self._webhook.start()
         else:
+            # Telegram serves getUpdates to one poller per bot: in a fleet only one worker may poll.
+            holder = await self._core.take_role(POLLER_ROLE)
+            if holder is not None:
+                raise SettingsError(
+                    f"Telegram long polling runs in one process only, and worker {holder} already polls "
+                    "this bot. To run several workers, set TELEGRAM_WEBHOOK_URL (and the same "
+                    "TELEGRAM_WEBHOOK_SECRET) on each and put them behind a load balancer."
+                )
             self._poller = Poller(
                 app.bot,
                 app.update_queue,
@@ -178,6 +189,14 @@ class TelegramAdapter:
                 secrets=self._secrets,
             )
             await self._poller.start()
+
+    def _derived_webhook_secret(self) -> str:
+        """A secret every worker of a fleet derives alike (each would otherwise pick its own and
+        refuse the others' updates); one-way, so it does not reveal the bot token."""
+        token = self._settings.telegram_bot_token
+        if token is None:
+            return secrets_module.token_urlsafe(32)
+        return hashlib.sha256(b"nemobot-webhook-secret:" + token.get_secret_value().encode()).hexdigest()
 
     async def stop(self) -> None:
         """Stop receiving, hand buffered albums to the core, finish handlers, confirm, disconnect."""
