@@ -58,6 +58,9 @@ class Attachment:
     size: int | None
     open: Callable[[], AsyncIterator[bytes]] | None = field(default=None, compare=False, repr=False)
     kind: str = "document"  # video, audio, voice, photo, animation, video_note, document
+    # The platform's id for opening the file again from any process (Telegram's file_id), stored
+    # with an upload job so another worker of a fleet can run it; None where there is none.
+    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -74,6 +74,14 @@ class UploadCapByChat(Protocol):
     (a Discord server's boost level); otherwise ``limits.upload_cap`` applies everywhere."""
 
     def upload_cap_for(self, chat: ChatKey) -> int: ...
+
+
+@runtime_checkable
+class ReopensFiles(Protocol):
+    """An :class:`Outbound` that can open a received file again by its ``Attachment.ref``, from any
+    process (Telegram: by file_id), so an upload stored by one worker of a fleet can run on another."""
+
+    def reopen(self, ref: str) -> Callable[[], AsyncIterator[bytes]]: ...
 
 
 class JobKind(enum.StrEnum):

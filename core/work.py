@@ -29,7 +29,7 @@ from core.intents import parse_command
 from core.keyed_locks import KeyedLocks
 from core.leases import CHAT_LEASES, Fleet, chat_lease, role_lease
 from core.nemo.errors import NemoError
-from core.ports import ChatRecord, Job, JobKind, JobState, Outbound, PlatformError, Store
+from core.ports import ChatRecord, Job, JobKind, JobState, Outbound, PlatformError, ReopensFiles, Store
 from core.replies import send_safely
 from core.settings import Settings
 from core.turns import TurnRelay, resume_interrupted_turn
@@ -224,26 +224,32 @@ class Work:
         """Files (and the caption instruction for them), stored as an upload job before queueing."""
         instruction = caption if caption and parse_command(caption) is None else ""
         names = [a.name for a in attachments]
+        payload: dict[str, object] = {"files": names, "caption": instruction}
+        if all(a.ref is not None for a in attachments):
+            # What another worker needs to open the files again (a fleet's holder of this chat).
+            payload["refs"] = [_attachment_fields(a) for a in attachments]
         job = self.new_job(
-            req.chat,
-            JobKind.UPLOAD,
-            payload=json.dumps({"files": names, "caption": instruction}),
-            requester=req.sender.user_id,
+            req.chat, JobKind.UPLOAD, payload=json.dumps(payload), requester=req.sender.user_id
         )
         await self._accepted(req, job)
 
         async def work() -> None:
-            ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
-            received = await upload_attachments(ctx, attachments, on_progress_message=self._noting(job))
-            if not received or not instruction or not await self.allowed(req, "turn"):
-                await self._end(job, JobState.DONE if received else JobState.FAILED)
-                return
-            # The caption is the instruction for what was just uploaded: the same job runs it.
-            job.kind = JobKind.TURN
-            job.payload = instruction
-            await TurnRelay(ctx, job).run()
+            await self._run_upload(req, job, attachments, instruction)
 
         await self.submit(req, "upload", work, job=job, requester=job.requester)
+
+    async def _run_upload(
+        self, req: Request, job: Job, attachments: tuple[Attachment, ...], instruction: str
+    ) -> None:
+        ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+        received = await upload_attachments(ctx, attachments, on_progress_message=self._noting(job))
+        if not received or not instruction or not await self.allowed(req, "turn"):
+            await self._end(job, JobState.DONE if received else JobState.FAILED)
+            return
+        # The caption is the instruction for what was just uploaded: the same job runs it.
+        job.kind = JobKind.TURN
+        job.payload = instruction
+        await TurnRelay(ctx, job).run()
 
     def _noting(self, job: Job) -> Callable[[MessageRef], Awaitable[None]]:
         async def note(ref: MessageRef) -> None:
@@ -515,7 +521,13 @@ class Work:
                 flow = ExportFlow(ctx, job)
                 await (flow.resume() if job.state is not JobState.ACCEPTED else flow.start())
             elif job.kind is JobKind.UPLOAD:
-                await self._resume_upload(ctx, job)
+                reopened = _reopened(ctx.out, job) if job.state is JobState.ACCEPTED else None
+                if reopened is not None:
+                    # Stored by another worker and not started: run it here, files opened by id.
+                    caption = str(_json_object(job.payload).get("caption") or "")
+                    await self._run_upload(req, job, reopened, caption)
+                else:
+                    await self._resume_upload(ctx, job)
             elif job.state is JobState.ACCEPTED:
                 # Never sent to the backend: sending it now is its first and only send.
                 await self._links_then_turn(ctx, job, _stored_links(job.detail))
@@ -584,3 +596,38 @@ def _stored_links(detail: str) -> tuple[str, ...]:
     except ValueError:
         return ()
     return tuple(str(url) for url in urls) if isinstance(urls, list) else ()
+
+
+def _attachment_fields(attachment: Attachment) -> dict[str, object]:
+    return {
+        "name": attachment.name,
+        "mime": attachment.mime_type,
+        "size": attachment.size,
+        "kind": attachment.kind,
+        "ref": attachment.ref,
+    }
+
+
+def _reopened(out: Outbound, job: Job) -> tuple[Attachment, ...] | None:
+    """The stored upload's files, opened again through the platform by their ids; None when the job
+    has no ids or the platform cannot (then the user is asked to send them again)."""
+    refs = _json_object(job.payload).get("refs")
+    if not isinstance(out, ReopensFiles) or not isinstance(refs, list) or not refs:
+        return None
+    attachments: list[Attachment] = []
+    for item in refs:
+        if not isinstance(item, dict) or not isinstance(item.get("ref"), str):
+            return None
+        size = item.get("size")
+        mime = item.get("mime")
+        attachments.append(
+            Attachment(
+                str(item.get("name") or "file"),
+                mime if isinstance(mime, str) else None,
+                size if isinstance(size, int) else None,
+                open=out.reopen(item["ref"]),
+                kind=str(item.get("kind") or "document"),
+                ref=item["ref"],
+            )
+        )
+    return tuple(attachments)

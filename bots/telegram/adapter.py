@@ -149,6 +149,7 @@ class TelegramAdapter:
             self.outbound = TelegramOutbound(
                 app.bot, self._settings, pacer=self._pacer, secrets=self._secrets
             )
+            self.outbound.files = self._downloads
             self._core.attach(PLATFORM, self.outbound, bot_username=username)
             await publish_menu(app.bot, self._secrets)
             await app.start()

@@ -76,7 +76,7 @@ class Downloads:
                     attachment = replace(attachment, size=found.file_size)
                 except BadRequest as exc:
                     if "too big" in exc.message.lower():
-                        attachment = replace(attachment, open=None)
+                        attachment = replace(attachment, open=None, ref=None)
                 except TelegramError as exc:
                     log.info("getFile before upload failed: %s", redact(exc.message, self._secrets))
             resolved.append(attachment)

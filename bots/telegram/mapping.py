@@ -168,7 +168,8 @@ def attachments_of(
         return ()
     too_big = download_cap is not None and media.size is not None and media.size > download_cap
     open_ = None if too_big else opener(media.file_id)
-    return (Attachment(media.name, media.mime, media.size, open=open_, kind=media.kind),)
+    ref = None if too_big else media.file_id
+    return (Attachment(media.name, media.mime, media.size, open=open_, kind=media.kind, ref=ref),)
 
 
 def to_inbound(

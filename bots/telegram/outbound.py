@@ -8,7 +8,7 @@ final version is HTML, and plain again if Telegram cannot parse it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import RetryAfter, TelegramError
 
 from bots.telegram.errors import is_not_modified, is_parse_error, retry_after_seconds, translate
+from bots.telegram.files import Downloads
 from bots.telegram.flood import Pacer
 from bots.telegram.formatting import split_caption, to_html
 from bots.telegram.keyboards import keyboard
@@ -64,6 +65,7 @@ class TelegramOutbound:
     ) -> None:
         self._bot = bot
         self._pacer = pacer
+        self.files: Downloads | None = None  # set by the adapter once connected (reopen needs it)
         self._secrets = secrets
         self._media_timeout = settings.telegram_media_timeout_s
         self._limits = PlatformLimits(
@@ -74,6 +76,12 @@ class TelegramOutbound:
             download_cap=settings.download_cap,
             text_length=utf16_length,
         )
+
+    def reopen(self, ref: str) -> Callable[[], AsyncIterator[bytes]]:
+        """A received file opened again by its file_id (an upload another worker stored)."""
+        if self.files is None:
+            raise RuntimeError("the Telegram adapter is not connected")
+        return self.files.opener(ref)
 
     @property
     def limits(self) -> PlatformLimits:

@@ -15,11 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.chat import PlatformLimits
+from core.chat import Attachment, PlatformLimits
 from core.leases import Fleet, chat_lease
 from core.ports import Job, JobKind, JobState
 from simulator import Simulator
 from storage import PostgresStore
+from tests.fakes import RecordingOutbound
 from tests.harness import CHAT, Harness, build_harness
 from tests.pg import fresh_schema
 
@@ -146,6 +147,45 @@ async def test_a_cancel_through_another_worker_stops_the_holders_work(
     await _until(stopped)
     cancelled = [job for job in await a.store.open_jobs() if job.chat == CHAT]
     assert cancelled == []
+
+
+class ReopeningOutbound(RecordingOutbound):
+    """A platform that opens a received file again by its id (as Telegram does by file_id)."""
+
+    def __init__(self, limits: PlatformLimits) -> None:
+        super().__init__(limits)
+        self.reopened: list[str] = []
+
+    def reopen(self, ref: str) -> Callable[[], AsyncIterator[bytes]]:
+        self.reopened.append(ref)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"\0" * 50_000
+
+        return chunks
+
+
+async def test_an_upload_stored_by_one_worker_runs_on_the_holder_from_the_file_id(
+    workers: Workers, sim: Simulator, limits: PlatformLimits
+) -> None:
+    """Everything the upload needs is stored: the holder opens the file by its platform id."""
+    a = await workers.start("a")
+    b = await workers.start("b")
+    b.out = ReopeningOutbound(limits)
+    b.bot.attach(CHAT.platform, b.out)
+    assert await b.store.take_lease(chat_lease(CHAT), "b", 30)
+    clip = Attachment("beach.mp4", "video/mp4", 50_000, open=None, kind="video", ref="file-1")
+    await a.bot.receive(a.message("", attachments=(clip,)))
+    assert not a.bot.busy(CHAT)
+    assert await b.bot.resume() == 1
+
+    async def uploaded() -> bool:
+        return not await _open(b) and not b.bot.busy(CHAT)
+
+    await _until(uploaded)
+    assert b.out.reopened == ["file-1"]
+    assert sim.stats.uploaded_files == 1
+    assert a.out.texts(CHAT) == []
 
 
 async def test_one_worker_of_a_fleet_holds_a_role(workers: Workers) -> None:
