@@ -242,6 +242,8 @@ class Work:
         self, req: Request, job: Job, attachments: tuple[Attachment, ...], instruction: str
     ) -> None:
         ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+        # Started: a restart or takeover from here on asks for the files instead of opening them again.
+        await self._mark(job, JobState.RUNNING)
         received = await upload_attachments(ctx, attachments, on_progress_message=self._noting(job))
         if not received or not instruction or not await self.allowed(req, "turn"):
             await self._end(job, JobState.DONE if received else JobState.FAILED)
@@ -330,6 +332,11 @@ class Work:
         except Exception as exc:  # broad on purpose: any store failure means "not accepted"
             log.error("storing a %s job in %s failed: %s", job.kind, job.chat, exc)
             raise CoreUnavailable(t(req.lang, "storage_unavailable")) from exc
+
+    async def _mark(self, job: Job, state: JobState) -> None:
+        job.state = state
+        job.updated_at = datetime.now(UTC)
+        await self._store.save_job(job)
 
     async def _end(self, job: Job, state: JobState, detail: str = "") -> None:
         job.state = state

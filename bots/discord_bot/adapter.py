@@ -58,6 +58,10 @@ class _Client(discord.Client):
         await self.adapter.on_interaction(interaction)
 
 
+class _ShardedClient(_Client, discord.AutoShardedClient):
+    """The same client connecting only this process's shards (``DISCORD_SHARD_IDS``) of a fleet."""
+
+
 class DiscordAdapter:
     """Runs one Discord bot for the core's door (platform name ``discord``)."""
 
@@ -69,8 +73,16 @@ class DiscordAdapter:
         # The bot never joins voice: skip discord.py's start-up warnings about voice libraries.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
-        self.client = _Client(
+        client_class: type[_Client] = _Client
+        shards: dict[str, object] = {}
+        if settings.sharded:
+            client_class = _ShardedClient
+            shards = {"shard_count": settings.discord_shard_count}
+            if settings.discord_shard_ids:
+                shards["shard_ids"] = list(settings.discord_shard_ids)
+        self.client = client_class(
             self,
+            **shards,
             intents=self.intents(),
             guild_ready_timeout=settings.discord_guild_ready_timeout_s,
             # No message cache: a reply carries the message it answers in its own payload.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.settings import blank_secret_is_unset
@@ -43,8 +43,13 @@ class DiscordSettings(BaseSettings):
     discord_guild_ready_timeout_s: PositiveSeconds = 2.0
     # Discord allows about 5 edits per 5 s per channel; one edit every 1.5 s leaves room for the rest.
     discord_edit_interval_s: PositiveSeconds = 1.5
+    # A fleet splits the gateway: this process connects the shards DISCORD_SHARD_IDS ("0,1") of
+    # DISCORD_SHARD_COUNT; any worker runs the resulting jobs and replies over REST. Unset: one
+    # connection (discord.py's default).
+    discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    discord_shard_count: Annotated[int, Field(ge=1)] | None = None
 
-    @field_validator("discord_guild_ids", mode="before")
+    @field_validator("discord_guild_ids", "discord_shard_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -68,6 +73,20 @@ class DiscordSettings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> DiscordSettings:
+        if self.discord_shard_ids and self.discord_shard_count is None:
+            raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the fleet's total)")
+        count = self.discord_shard_count
+        if count is not None and any(not 0 <= shard < count for shard in self.discord_shard_ids):
+            raise ValueError(f"DISCORD_SHARD_IDS must be between 0 and DISCORD_SHARD_COUNT - 1 ({count - 1})")
+        return self
+
+    @property
+    def sharded(self) -> bool:
+        """Whether this process connects only some shards of a fleet's gateway."""
+        return self.discord_shard_count is not None
 
     @property
     def enabled(self) -> bool:

@@ -135,6 +135,9 @@ class FakeDiscord(MessageRoutes, InteractionRoutes):
             "application": {"id": str(self.application_id), "flags": 0},
             "private_channels": [],
         }
+        shard = self.identifies[-1].get("shard") if self.identifies else None
+        if shard is not None:  # a sharded client identifies with [id, count]; READY echoes it
+            ready["shard"] = shard
         await self.dispatch("READY", ready)
         for guild in self.guilds:
             await self.dispatch("GUILD_CREATE", guild.payload(self.bot))

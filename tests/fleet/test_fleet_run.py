@@ -1,0 +1,339 @@
+"""A fleet end to end: three real ``nemobot run`` processes on one PostgreSQL (a schema of this run's
+own), Telegram in webhook mode behind a round-robin proxy, NemoVideo simulated. Hundreds of chats
+send turns, uploads and exports; one worker is SIGKILLed while it runs a turn and a render. Every
+accepted message must be answered, no turn sent twice, no render submitted or delivered twice, each
+chat's jobs run in the order they were stored, and the dead worker's jobs finished by the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import socket
+import sys
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+import pytest
+from aiohttp import web
+from cryptography.fernet import Fernet
+
+from simulator import Simulator, SimulatorConfig
+from tests.chaos.ledger import LEDGER, Outcome
+from tests.pg import fresh_schema
+from tests.telegram.fake_bot_api import FakeBotApi
+from tests.telegram.fake_model import Flood
+from tests.telegram.harness import FAST_GROUP_INTERVAL_S, FAST_PRIVATE_INTERVAL_S
+from tests.telegram.updates import Json, Updates, person
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 3
+CHATS = 300
+UPLOADS = 30  # chats that send a file before their second turn
+EXPORTS = 30  # chats that export instead of a second turn
+SECRET = "fleet-webhook-secret"
+HOOK_PATH = "/tg/hook"
+
+
+@pytest.fixture
+def sim_config(tmp_path: Path) -> SimulatorConfig:
+    # A generation lasts ~1.5 s and a render ~0.6 s: long enough to kill a worker in the middle.
+    return SimulatorConfig.fast(
+        seed=5, data_dir=tmp_path / "sim", initial_credits=1_000_000, time_scale=0.01, render_seconds=60.0
+    )
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    api = FakeBotApi()
+    api.flood = Flood(private=(5, FAST_PRIVATE_INTERVAL_S), group=(20, FAST_GROUP_INTERVAL_S))
+    await api.start()
+    try:
+        yield api
+    finally:
+        await api.stop()
+    assert not api.leaks, f"a secret reached a Telegram chat: {api.leaks}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Worker:
+    """One ``nemobot run`` process and its log."""
+
+    def __init__(self, name: str, port: int, process: asyncio.subprocess.Process) -> None:
+        self.name, self.port, self.process = name, port, process
+        self.lines: list[str] = []
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stderr is not None
+        async for line in self.process.stderr:
+            self.lines.append(line.decode(errors="replace"))
+
+    @property
+    def alive(self) -> bool:
+        return self.process.returncode is None
+
+    async def kill(self) -> None:
+        if self.alive:
+            self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+        await self._reader
+
+    async def stop(self) -> str:
+        if self.alive:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), 30)
+            except TimeoutError:
+                await self.kill()
+        await self._reader
+        return "".join(self.lines)
+
+
+async def _start_worker(
+    name: str, sim: Simulator, fake: FakeBotApi, url: str, key: str, data: Path
+) -> Worker:
+    assert sim.base_url is not None
+    port = _free_port()
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("NEMO", "TELEGRAM", "DISCORD", "DATABASE"))
+    }
+    env.update(
+        NEMO_API_URL=sim.base_url,
+        NEMOBOT_DATA_DIR=str(data / name),
+        NEMOBOT_SECRET_KEY=key,
+        DATABASE_URL=url,
+        NEMOBOT_WORKER_ID=name,
+        NEMOBOT_LEASE_S="2",  # a dead worker's chats are taken over ~2 s after its last renewal
+        NEMOBOT_POLL_S="0.2",
+        NEMOBOT_RECOVERY_FIRST_S="0.2",
+        NEMOBOT_RECOVERY_NEXT_S="0.25",
+        NEMO_RENDER_POLL_MAX_S="0.1",
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_FILE_BASE_URL=fake.file_base_url,
+        TELEGRAM_WEBHOOK_URL="https://bot.example.test" + HOOK_PATH,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+        TELEGRAM_WEBHOOK_PORT=str(port),
+        TELEGRAM_EDIT_INTERVAL_S=str(FAST_PRIVATE_INTERVAL_S),
+        TELEGRAM_GROUP_EDIT_INTERVAL_S=str(FAST_GROUP_INTERVAL_S),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots", "run",
+        cwd=str(ROOT), env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    return Worker(name, port, process)
+
+
+class RoundRobin:
+    """The load balancer: each webhook POST goes to the next live worker (a refused connection
+    counts as a failed health check and the next worker is tried, as a balancer would)."""
+
+    def __init__(self, workers: list[Worker]) -> None:
+        self.workers = workers
+        self._next = itertools.cycle(range(len(workers)))
+        self.session: aiohttp.ClientSession | None = None
+
+    async def forward(self, request: web.Request) -> web.Response:
+        assert self.session is not None
+        body = await request.read()
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+        for _ in range(len(self.workers)):
+            worker = self.workers[next(self._next)]
+            if not worker.alive:
+                continue
+            try:
+                url = f"http://127.0.0.1:{worker.port}{HOOK_PATH}"
+                async with self.session.post(url, data=body, headers=headers) as answer:
+                    return web.Response(status=answer.status)
+            except aiohttp.ClientError:
+                continue
+        return web.Response(status=502)
+
+
+class Telegram:
+    """Telegram's side of webhook delivery: POST each update until a 200, as Telegram retries."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self.session, self.url = session, url
+        self.accepted = 0
+
+    async def deliver(self, update: Json) -> None:
+        for _ in range(200):
+            try:
+                async with self.session.post(self.url, json=update) as answer:
+                    if answer.status == 200:
+                        self.accepted += 1
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+        raise AssertionError("an update was never accepted")
+
+
+def _query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchall()
+
+
+async def _until(check: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting: {what}"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_fleet_of_three_loses_nothing_and_duplicates_nothing_when_a_worker_is_killed(
+    sim: Simulator, fake: FakeBotApi, tmp_path: Path
+) -> None:
+    key = Fernet.generate_key().decode()
+    with fresh_schema() as url:
+        workers = [
+            await _start_worker(f"w{i}", sim, fake, url, key, tmp_path / "data") for i in range(WORKERS)
+        ]
+        balancer = RoundRobin(workers)
+        app = web.Application()
+        app.router.add_post(HOOK_PATH, balancer.forward)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        proxy_port = _free_port()
+        await web.TCPSite(runner, "127.0.0.1", proxy_port).start()
+        try:
+            async with aiohttp.ClientSession() as session:
+                balancer.session = session
+                await _until(lambda: fake.webhook is not None, 60, "a worker set the webhook")
+                await _until(
+                    lambda: all(w.alive and any("is running" in line for line in w.lines) for w in workers),
+                    60,
+                    "all workers running",
+                )
+                telegram = Telegram(session, f"http://127.0.0.1:{proxy_port}{HOOK_PATH}")
+                await _drive(sim, fake, url, workers, telegram)
+        finally:
+            logs = [await worker.stop() for worker in workers]
+            await runner.cleanup()
+        for log in logs:
+            assert "nmv_usr_" not in log
+            assert "/file/bot" not in log
+
+
+async def _drive(
+    sim: Simulator, fake: FakeBotApi, url: str, workers: list[Worker], telegram: Telegram
+) -> None:
+    updates = Updates(fake)
+    chats = [updates.private(person(10_000 + i, name=f"User{i}")) for i in range(CHATS)]
+
+    async def first(i: int, chat: Json) -> None:
+        await telegram.deliver(updates.message(chat, f"make a short video of waves number {i}", push=False))
+        if i < UPLOADS:
+            media = updates.media("video", data=b"\0" * 20_000, name=f"clip{i}.mp4", mime="video/mp4")
+            await telegram.deliver(updates.message(chat, extra=media, push=False))
+
+    await asyncio.gather(*(first(i, chat) for i, chat in enumerate(chats)))
+
+    def open_jobs() -> int:
+        rows = _query(url, "SELECT count(*) FROM jobs WHERE state IN ('accepted', 'running', 'delivering')")
+        return int(rows[0][0])
+
+    await _until(lambda: open_jobs() == 0, 120, "the first round finished")
+
+    async def second(i: int, chat: Json) -> None:
+        text = "/export" if i >= CHATS - EXPORTS else f"now make it brighter, take {i}"
+        await telegram.deliver(updates.message(chat, text, push=False))
+
+    await asyncio.gather(*(second(i, chat) for i, chat in enumerate(chats)))
+
+    # A worker in the middle of a turn and of a render dies without a word.
+    def victim() -> str | None:
+        rows = _query(
+            url,
+            "SELECT l.holder, j.kind FROM jobs j JOIN leases l"
+            " ON l.name = 'chat/' || j.platform || '/' || j.chat_id || '/' || j.thread_id"
+            " WHERE j.state = 'running' AND (j.kind = 'turn' OR j.render_id IS NOT NULL)",
+        )
+        kinds: defaultdict[str, set[str]] = defaultdict(set)
+        for holder, kind in rows:
+            kinds[str(holder)].add(str(kind))
+        both = [holder for holder, seen in kinds.items() if {"turn", "render"} <= seen]
+        return both[0] if both else None
+
+    chosen: list[str] = []
+
+    def found() -> bool:
+        name = victim()
+        if name is not None:
+            chosen.append(name)
+        return name is not None
+
+    await _until(found, 60, "a worker running a turn and a render")
+    dead = next(w for w in workers if w.name == chosen[0])
+    held = {
+        str(row[0])
+        for row in _query(url, f"SELECT name FROM leases WHERE holder = '{dead.name}'")  # noqa: S608 - a test's own id
+    }
+    await dead.kill()
+
+    await _until(lambda: open_jobs() == 0, 120, "every job finished after the kill")
+
+    jobs = _query(
+        url,
+        "SELECT platform, chat_id, kind, state, created_at, updated_at, detail FROM jobs ORDER BY created_at",
+    )
+    states = Counter(str(row[3]) for row in jobs)
+    turns = [row for row in jobs if row[2] == "turn"]
+    exports = [row for row in jobs if row[2] == "render"]
+    taken_over = [row for row in jobs if f"chat/{row[0]}/{row[1]}/" in held]
+    sends = sum(sim.stats.run_sse_by_session.values())
+    videos = Counter(call.params.get("chat_id") for call in fake.sent(None, "sendVideo"))
+    LEDGER.add(
+        Outcome(
+            "fleet of 3, one SIGKILLed mid-turn and mid-render",
+            turns_accepted=len(turns),
+            turns_sent=sends,
+            exports_requested=len(exports),
+            render_attempts=len(exports),
+            render_submissions=sim.stats.render_submissions,
+            deliveries=sum(videos.values()),
+            unanswered=states.get("failed", 0),
+            open_jobs=open_jobs(),
+        )
+    )
+    # Every accepted message became a job, and every job ended well.
+    assert len(jobs) == telegram.accepted, (len(jobs), telegram.accepted)
+    assert set(states) <= {"done"}, states
+    # No turn was sent twice: at most one /run_sse per turn job.
+    assert sends <= len(turns)
+    for session, count in sim.stats.run_sse_by_session.items():
+        assert count <= 2, (session, count)  # each chat has at most two turns
+    # No render submitted or delivered twice.
+    assert sim.stats.render_submissions <= len(exports)
+    assert all(count == 1 for count in videos.values()), videos
+    assert sum(videos.values()) == len(exports)
+    # Per-chat order: each chat's jobs finished in the order they were stored.
+    by_chat: defaultdict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for row in jobs:
+        by_chat[(str(row[0]), str(row[1]))].append(row)
+    for rows in by_chat.values():
+        finished = [row[5] for row in rows]
+        assert finished == sorted(finished), rows
+    # The dead worker's chats were finished by the others.
+    assert taken_over, "the killed worker held chats"
+    assert all(row[3] == "done" for row in taken_over)
+    survivors = [w for w in workers if w is not dead]
+    assert all(w.alive for w in survivors)
+    assert any("reported after restart" in str(row[6]) for row in taken_over) or any(
+        row[2] == "render" for row in taken_over
+    )
