@@ -28,11 +28,11 @@ async def test_a_process_identifies_only_its_shards(sim: Simulator, world: World
 
 
 def test_shard_settings_must_fit_the_count() -> None:
-    parsed = DiscordSettings(_env_file=None, discord_shard_ids="0, 2", discord_shard_count=4)  # type: ignore[arg-type]
+    parsed = DiscordSettings(_env_file=None, discord_shard_ids="0, 2", discord_shard_count=4)
     assert parsed.discord_shard_ids == (0, 2)
     assert parsed.sharded
     with pytest.raises(ValidationError, match="between 0 and DISCORD_SHARD_COUNT - 1"):
-        DiscordSettings(_env_file=None, discord_shard_ids="2", discord_shard_count=2)  # type: ignore[arg-type]
+        DiscordSettings(_env_file=None, discord_shard_ids="2", discord_shard_count=2)
     with pytest.raises(ValidationError, match="needs DISCORD_SHARD_COUNT"):
-        DiscordSettings(_env_file=None, discord_shard_ids="1")  # type: ignore[arg-type]
+        DiscordSettings(_env_file=None, discord_shard_ids="1")
     assert not DiscordSettings(_env_file=None).sharded
