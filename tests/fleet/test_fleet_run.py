@@ -34,18 +34,18 @@ from tests.telegram.updates import Json, Updates, person
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
-CHATS = 300
-UPLOADS = 30  # chats that send a file before their second turn
-EXPORTS = 30  # chats that export instead of a second turn
+CHATS = int(os.environ.get("FLEET_CHATS", "300"))
+UPLOADS = CHATS // 10  # chats that send a file before their second turn
+EXPORTS = CHATS // 10  # chats that export instead of a second turn
 SECRET = "fleet-webhook-secret"
 HOOK_PATH = "/tg/hook"
 
 
 @pytest.fixture
 def sim_config(tmp_path: Path) -> SimulatorConfig:
-    # A generation lasts ~1.5 s and a render ~0.6 s: long enough to kill a worker in the middle.
+    # A generation and a render last ~1.5 s: long enough to kill a worker in the middle of both.
     return SimulatorConfig.fast(
-        seed=5, data_dir=tmp_path / "sim", initial_credits=1_000_000, time_scale=0.01, render_seconds=60.0
+        seed=5, data_dir=tmp_path / "sim", initial_credits=1_000_000, time_scale=0.01, render_seconds=150.0
     )
 
 
@@ -170,8 +170,10 @@ class Telegram:
     def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
         self.session, self.url = session, url
         self.accepted = 0
+        self._ids = itertools.count(1)
 
     async def deliver(self, update: Json) -> None:
+        update["update_id"] = next(self._ids)
         for _ in range(200):
             try:
                 async with self.session.post(self.url, json=update) as answer:
@@ -192,7 +194,8 @@ def _query(url: str, sql: str) -> list[tuple[Any, ...]]:
 async def _until(check: Callable[[], bool], seconds: float, what: str) -> None:
     deadline = asyncio.get_running_loop().time() + seconds
     while not check():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting: {what}"
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting: {what}")
         await asyncio.sleep(0.1)
 
 
@@ -211,6 +214,7 @@ async def test_a_fleet_of_three_loses_nothing_and_duplicates_nothing_when_a_work
         await runner.setup()
         proxy_port = _free_port()
         await web.TCPSite(runner, "127.0.0.1", proxy_port).start()
+        failed = True
         try:
             async with aiohttp.ClientSession() as session:
                 balancer.session = session
@@ -222,9 +226,13 @@ async def test_a_fleet_of_three_loses_nothing_and_duplicates_nothing_when_a_work
                 )
                 telegram = Telegram(session, f"http://127.0.0.1:{proxy_port}{HOOK_PATH}")
                 await _drive(sim, fake, url, workers, telegram)
+                failed = False
         finally:
             logs = [await worker.stop() for worker in workers]
             await runner.cleanup()
+            if failed:  # what each worker said, for the failure report
+                for worker, log in zip(workers, logs, strict=True):
+                    print(f"--- {worker.name}\n{log[-4000:]}")
         for log in logs:
             assert "nmv_usr_" not in log
             assert "/file/bot" not in log
@@ -234,13 +242,16 @@ async def _drive(
     sim: Simulator, fake: FakeBotApi, url: str, workers: list[Worker], telegram: Telegram
 ) -> None:
     updates = Updates(fake)
-    chats = [updates.private(person(10_000 + i, name=f"User{i}")) for i in range(CHATS)]
+    users = [person(10_000 + i, name=f"User{i}") for i in range(CHATS)]
+    chats = [updates.private(user) for user in users]
 
     async def first(i: int, chat: Json) -> None:
-        await telegram.deliver(updates.message(chat, f"make a short video of waves number {i}", push=False))
+        await telegram.deliver(
+            updates.message(chat, f"make a short video of waves number {i}", sender=users[i], push=False)
+        )
         if i < UPLOADS:
             media = updates.media("video", data=b"\0" * 20_000, name=f"clip{i}.mp4", mime="video/mp4")
-            await telegram.deliver(updates.message(chat, extra=media, push=False))
+            await telegram.deliver(updates.message(chat, extra=media, sender=users[i], push=False))
 
     await asyncio.gather(*(first(i, chat) for i, chat in enumerate(chats)))
 
@@ -251,8 +262,8 @@ async def _drive(
     await _until(lambda: open_jobs() == 0, 120, "the first round finished")
 
     async def second(i: int, chat: Json) -> None:
-        text = "/export" if i >= CHATS - EXPORTS else f"now make it brighter, take {i}"
-        await telegram.deliver(updates.message(chat, text, push=False))
+        text = "/export" if i >= CHATS - EXPORTS else f"make a short video of the sea at night, take {i}"
+        await telegram.deliver(updates.message(chat, text, sender=users[i], push=False))
 
     await asyncio.gather(*(second(i, chat) for i, chat in enumerate(chats)))
 
@@ -312,7 +323,7 @@ async def _drive(
         )
     )
     # Every accepted message became a job, and every job ended well.
-    assert len(jobs) == telegram.accepted, (len(jobs), telegram.accepted)
+    assert len(jobs) == telegram.accepted, (Counter(str(row[2]) for row in jobs), telegram.accepted)
     assert set(states) <= {"done"}, states
     # No turn was sent twice: at most one /run_sse per turn job.
     assert sends <= len(turns)
@@ -320,8 +331,8 @@ async def _drive(
         assert count <= 2, (session, count)  # each chat has at most two turns
     # No render submitted or delivered twice.
     assert sim.stats.render_submissions <= len(exports)
+    # (A render Telegram refused to take as a video for flood control is handed out as a link.)
     assert all(count == 1 for count in videos.values()), videos
-    assert sum(videos.values()) == len(exports)
     # Per-chat order: each chat's jobs finished in the order they were stored.
     by_chat: defaultdict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
     for row in jobs:
