@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from core.accounts import Accounts, ChatAccount
@@ -17,6 +17,10 @@ from core.replies import send_safely
 from core.settings import Settings
 
 T = TypeVar("T")
+
+
+async def _yes() -> bool:
+    return True
 
 
 @dataclass(slots=True)
@@ -35,6 +39,9 @@ class ChatContext:
     # True while the process shuts down: cancelled work then stays open in the store for the restart,
     # instead of being reported and closed as a user's /cancel.
     stopping: Callable[[], bool] = lambda: False
+    # In a fleet: renews this worker's hold on the chat; False once another worker has taken it
+    # over (its lease expired here), when nothing more may be sent to the backend for it.
+    still_ours: Callable[[], Awaitable[bool]] = field(default=lambda: _yes())
 
     async def session_id(self, *, fresh: bool = False) -> str:
         return await self.accounts.ensure_session(self.account, self.lang, fresh=fresh)

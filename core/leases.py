@@ -41,7 +41,8 @@ def default_worker_id() -> str:
 @dataclass(frozen=True, slots=True)
 class Fleet:
     """How this worker takes part in a fleet (``NEMOBOT_WORKER_ID``, ``NEMOBOT_LEASE_S``,
-    ``NEMOBOT_POLL_S``). Renewals run every ``poll_s`` and at least three times per lease."""
+    ``NEMOBOT_POLL_S``). The store is scanned for work every ``poll_s``; leases are renewed (one
+    cheap statement) five times per lease, or at each scan if that is more often."""
 
     worker_id: str
     lease_s: float = 30.0
@@ -49,4 +50,4 @@ class Fleet:
 
     @property
     def renew_every_s(self) -> float:
-        return min(self.poll_s, self.lease_s / 3)
+        return min(self.poll_s, self.lease_s / 5)

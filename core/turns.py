@@ -98,6 +98,10 @@ class TurnRelay:
             if first_contact:
                 self.reply.update(t(ctx.lang, "connected"))
             self.job.session_id = session_id
+            if not await ctx.still_ours():
+                # Another worker took the chat over meanwhile: the job is still unsent, and it sends it.
+                log.warning("the chat %s was taken over before its turn was sent; leaving it", ctx.chat)
+                return
             # The draft before the turn is kept with the job so a restart can still describe changes.
             await self._save(JobState.RUNNING, json.dumps(before.draft, default=str)[:200_000])
             async with client.turn(session_id, self.job.payload) as turn:

@@ -121,6 +121,7 @@ class Work:
             is_group=is_group,
             sleep=self._sleep,
             stopping=lambda: self._stopping or chat in self._handed_over,
+            still_ours=lambda: self._still_ours(chat),
         )
 
     @staticmethod
@@ -420,6 +421,18 @@ class Work:
             return True
         return False
 
+    async def _still_ours(self, chat: ChatKey) -> bool:
+        """Renew the chat's lease right before a send that must happen once: the send then starts
+        a whole lease ahead of any takeover (without a fleet there is nothing to check)."""
+        if self._fleet is None:
+            return True
+        if chat in self._handed_over:
+            return False
+        if await self._hold(chat):
+            return True
+        await self._lost(chat)
+        return False
+
     async def _pull(self, chat: ChatKey, *, own: Item | None = None) -> int:
         """Queue the chat's stored open jobs not queued here yet, oldest first (``own``, the job this
         worker just stored, with the work it built); returns how many items are ahead of the last."""
@@ -453,9 +466,7 @@ class Work:
         if fleet is None:
             return 0
         me = fleet.worker_id
-        kept = set(await self._store.renew_leases(me, fleet.lease_s))
-        for chat in [c for c in self._held if chat_lease(c) not in kept]:
-            await self._lost(chat)
+        await self._renew()
         looked_at = asyncio.get_running_loop().time()
         stored = await self._store.open_jobs()
         open_ids = {job.job_id for job in stored}
@@ -514,12 +525,25 @@ class Work:
         fleet = self._fleet
         if fleet is None:
             return
+        loop = asyncio.get_running_loop()
+        next_scan = loop.time() + fleet.poll_s
         while not self._stopping:
             await asyncio.sleep(fleet.renew_every_s)
             try:
-                await self.dispatch()
+                if loop.time() >= next_scan:
+                    await self.dispatch()
+                    next_scan = loop.time() + fleet.poll_s
+                else:
+                    await self._renew()
             except Exception:  # broad on purpose: the store may be briefly away; try again next tick
                 log.warning("fleet dispatch failed", exc_info=True)
+
+    async def _renew(self) -> None:
+        """Extend every lease this worker holds (cheap: one UPDATE); chats lost meanwhile stop here."""
+        assert self._fleet is not None
+        kept = set(await self._store.renew_leases(self._fleet.worker_id, self._fleet.lease_s))
+        for chat in [c for c in self._held if chat_lease(c) not in kept]:
+            await self._lost(chat)
 
     def _resumed(self, req: Request, job: Job) -> Callable[[], Awaitable[None]]:
         async def work() -> None:

@@ -43,16 +43,25 @@ HOOK_PATH = "/tg/hook"
 
 @pytest.fixture
 def sim_config(tmp_path: Path) -> SimulatorConfig:
-    # A generation and a render last ~1.5 s: long enough to kill a worker in the middle of both.
+    # An edit and a render last ~1-1.5 s: long enough to kill a worker in the middle of both.
     return SimulatorConfig.fast(
-        seed=5, data_dir=tmp_path / "sim", initial_credits=1_000_000, time_scale=0.01, render_seconds=150.0
+        seed=5,
+        data_dir=tmp_path / "sim",
+        initial_credits=1_000_000,
+        time_scale=0.01,
+        render_seconds=150.0,
+        edit_seconds=100.0,
+        music_seconds=100.0,
     )
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeBotApi]:
     api = FakeBotApi()
-    api.flood = Flood(private=(5, FAST_PRIVATE_INTERVAL_S), group=(20, FAST_GROUP_INTERVAL_S))
+    # Telegram's flood rules twentyfold faster, the bot-wide 30 messages a second included.
+    api.flood = Flood(
+        private=(5, FAST_PRIVATE_INTERVAL_S), group=(20, FAST_GROUP_INTERVAL_S), overall=(30, 1.0 / 20)
+    )
     await api.start()
     try:
         yield api
@@ -115,8 +124,10 @@ async def _start_worker(
         NEMOBOT_SECRET_KEY=key,
         DATABASE_URL=url,
         NEMOBOT_WORKER_ID=name,
-        NEMOBOT_LEASE_S="2",  # a dead worker's chats are taken over ~2 s after its last renewal
-        NEMOBOT_POLL_S="0.2",
+        # A dead worker's chats are taken over ~3 s after its last renewal; shorter leases expire
+        # under a loaded test machine's pauses, handing live workers' chats over needlessly.
+        NEMOBOT_LEASE_S="3",
+        NEMOBOT_POLL_S="0.5",
         NEMOBOT_RECOVERY_FIRST_S="0.2",
         NEMOBOT_RECOVERY_NEXT_S="0.25",
         NEMO_RENDER_POLL_MAX_S="0.1",
@@ -216,8 +227,13 @@ async def test_a_fleet_of_three_loses_nothing_and_duplicates_nothing_when_a_work
         await web.TCPSite(runner, "127.0.0.1", proxy_port).start()
         failed = True
         try:
-            async with aiohttp.ClientSession() as session:
-                balancer.session = session
+            # Two sessions without a connection cap: the proxy's forwards must never wait for a
+            # connection held by a request that waits for them.
+            async with (
+                aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session,
+                aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as forwarding,
+            ):
+                balancer.session = forwarding
                 await _until(lambda: fake.webhook is not None, 60, "a worker set the webhook")
                 await _until(
                     lambda: all(w.alive and any("is running" in line for line in w.lines) for w in workers),
@@ -232,7 +248,7 @@ async def test_a_fleet_of_three_loses_nothing_and_duplicates_nothing_when_a_work
             await runner.cleanup()
             if failed:  # what each worker said, for the failure report
                 for worker, log in zip(workers, logs, strict=True):
-                    print(f"--- {worker.name}\n{log[-4000:]}")
+                    print(f"--- {worker.name}\n{log}")  # noqa: T201 - phase times in the test output
         for log in logs:
             assert "nmv_usr_" not in log
             assert "/file/bot" not in log
@@ -245,27 +261,24 @@ async def _drive(
     users = [person(10_000 + i, name=f"User{i}") for i in range(CHATS)]
     chats = [updates.private(user) for user in users]
 
-    async def first(i: int, chat: Json) -> None:
-        await telegram.deliver(
-            updates.message(chat, f"make a short video of waves number {i}", sender=users[i], push=False)
-        )
+    async def converse(i: int, chat: Json) -> None:
+        """Each message is sent once the one before it was accepted, so stored order is sent order.
+        Chats that export need a draft first; the others start with a short chat turn."""
+        exporter = i >= CHATS - EXPORTS
+        first = f"make a short video of waves number {i}" if exporter else f"hello, I am user {i}"
+        await telegram.deliver(updates.message(chat, first, sender=users[i], push=False))
         if i < UPLOADS:
             media = updates.media("video", data=b"\0" * 20_000, name=f"clip{i}.mp4", mime="video/mp4")
             await telegram.deliver(updates.message(chat, extra=media, sender=users[i], push=False))
-
-    await asyncio.gather(*(first(i, chat) for i, chat in enumerate(chats)))
+        second = "/export" if exporter else f"add calm background music, take {i}"
+        await telegram.deliver(updates.message(chat, second, sender=users[i], push=False))
 
     def open_jobs() -> int:
         rows = _query(url, "SELECT count(*) FROM jobs WHERE state IN ('accepted', 'running', 'delivering')")
         return int(rows[0][0])
 
-    await _until(lambda: open_jobs() == 0, 120, "the first round finished")
-
-    async def second(i: int, chat: Json) -> None:
-        text = "/export" if i >= CHATS - EXPORTS else f"make a short video of the sea at night, take {i}"
-        await telegram.deliver(updates.message(chat, text, sender=users[i], push=False))
-
-    await asyncio.gather(*(second(i, chat) for i, chat in enumerate(chats)))
+    started = asyncio.get_running_loop().time()
+    sending = asyncio.gather(*(converse(i, chat) for i, chat in enumerate(chats)))
 
     # A worker in the middle of a turn and of a render dies without a word.
     def victim() -> str | None:
@@ -290,6 +303,7 @@ async def _drive(
         return name is not None
 
     await _until(found, 60, "a worker running a turn and a render")
+    await sending
     dead = next(w for w in workers if w.name == chosen[0])
     held = {
         str(row[0])
@@ -297,13 +311,14 @@ async def _drive(
     }
     await dead.kill()
 
+    print(f"killed {dead.name} after {asyncio.get_running_loop().time() - started:.1f}s")  # noqa: T201 - phase times in the test output
     await _until(lambda: open_jobs() == 0, 120, "every job finished after the kill")
+    print(f"all done after {asyncio.get_running_loop().time() - started:.1f}s")  # noqa: T201 - phase times in the test output
 
     jobs = _query(
         url,
         "SELECT platform, chat_id, kind, state, created_at, updated_at, detail FROM jobs ORDER BY created_at",
     )
-    states = Counter(str(row[3]) for row in jobs)
     turns = [row for row in jobs if row[2] == "turn"]
     exports = [row for row in jobs if row[2] == "render"]
     taken_over = [row for row in jobs if f"chat/{row[0]}/{row[1]}/" in held]
@@ -318,17 +333,26 @@ async def _drive(
             render_attempts=len(exports),
             render_submissions=sim.stats.render_submissions,
             deliveries=sum(videos.values()),
-            unanswered=states.get("failed", 0),
+            unanswered=sum(1 for row in jobs if row[3] == "failed" and "asked to resend" not in str(row[6])),
             open_jobs=open_jobs(),
         )
     )
     # Every accepted message became a job, and every job ended well.
     assert len(jobs) == telegram.accepted, (Counter(str(row[2]) for row in jobs), telegram.accepted)
-    assert set(states) <= {"done"}, states
+    # Every job ended well, except uploads the dead worker had started: their bytes were half-way,
+    # so (as after a restart) the user was told exactly which files to send again.
+    asked_to_resend = [row for row in jobs if row[2] == "upload" and "asked to resend" in str(row[6])]
+    assert all(f"chat/{row[0]}/{row[1]}/" in held for row in asked_to_resend)
+    ended_badly = [row for row in jobs if row[3] != "done" and row not in asked_to_resend]
+    assert not ended_badly, [(row[1], row[2], row[6]) for row in ended_badly]
     # No turn was sent twice: at most one /run_sse per turn job.
     assert sends <= len(turns)
     for session, count in sim.stats.run_sse_by_session.items():
-        assert count <= 2, (session, count)  # each chat has at most two turns
+        # Each chat has at most two turns.
+        assert count <= 2, _query(
+            url,
+            f"SELECT chat_id, kind, state, detail FROM jobs WHERE session_id = '{session}'",  # noqa: S608
+        )
     # No render submitted or delivered twice.
     assert sim.stats.render_submissions <= len(exports)
     # (A render Telegram refused to take as a video for flood control is handed out as a link.)
@@ -342,7 +366,7 @@ async def _drive(
         assert finished == sorted(finished), rows
     # The dead worker's chats were finished by the others.
     assert taken_over, "the killed worker held chats"
-    assert all(row[3] == "done" for row in taken_over)
+    assert all(row[3] == "done" or row in asked_to_resend for row in taken_over)
     survivors = [w for w in workers if w is not dead]
     assert all(w.alive for w in survivors)
     assert any("reported after restart" in str(row[6]) for row in taken_over) or any(
