@@ -74,6 +74,11 @@ class DiscordSettings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value
 
+    @field_validator("discord_shard_count", mode="before")
+    @classmethod
+    def _blank_count_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _shards_fit(self) -> DiscordSettings:
         if self.discord_shard_ids and self.discord_shard_count is None:

@@ -36,3 +36,4 @@ def test_shard_settings_must_fit_the_count() -> None:
     with pytest.raises(ValidationError, match="needs DISCORD_SHARD_COUNT"):
         DiscordSettings(_env_file=None, discord_shard_ids="1")
     assert not DiscordSettings(_env_file=None).sharded
+    assert DiscordSettings(_env_file=None, discord_shard_count="").discord_shard_count is None  # .env.example
