@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from core.acknowledge import acknowledge
 from core.chat import Action, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
@@ -25,7 +26,7 @@ from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTi
 from core.nemo.events import Heartbeat
 from core.nemo.models import SessionState
 from core.nemo.turn import TurnStream
-from core.ports import Job, JobState
+from core.ports import Job, JobState, Reaction
 from core.replies import StreamingReply, send_safely
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class TurnRelay:
             ctx.chat,
             is_group=ctx.is_group,
             transform=lambda text: translate_gui(text, ctx.lang).text,
+            native=True,
+            origin=ctx.origin,
+            notify_after_s=ctx.settings.nemobot_notify_after_s,
         )
         self._last_activity = 0.0
         self._visible = ""
@@ -68,6 +72,10 @@ class TurnRelay:
         if detail is not None:
             self.job.detail = detail
         await self.ctx.store.save_job(self.job)
+        if not state.open:
+            await acknowledge(
+                self.ctx.out, self.ctx.origin, Reaction.DONE if state is JobState.DONE else Reaction.FAILED
+            )
 
     async def run(self) -> None:
         ctx = self.ctx

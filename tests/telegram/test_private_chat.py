@@ -14,7 +14,9 @@ from tests.telegram.harness import TelegramHarness, chat_of
 
 
 async def test_a_reply_streams_as_plain_text_and_ends_formatted(telegram: TelegramHarness) -> None:
-    """One message: sent plain, edited plain at most once a second, finished with an HTML edit."""
+    """Without drafts (an older server): one message, sent plain, edited plain at most once a
+    second, finished with an HTML edit."""
+    telegram.fake.drafts_supported = False
     telegram.sim.config.partial_chunk_seconds = 400  # 0.8 s between chunks: a visible stream
     telegram.sim.force_next_turn(Scenario.CHAT)
     chat = telegram.updates.private()
