@@ -12,7 +12,7 @@ from tests.telegram.harness import TelegramHarness
 
 
 def _slow_chat(telegram: TelegramHarness) -> None:
-    telegram.sim.config.partial_chunk_seconds = 400  # 0.8 s between chunks: a visible stream
+    telegram.sim.config.partial_chunk_seconds = 40  # 0.08 s between chunks: a visible stream
     telegram.sim.force_next_turn(Scenario.CHAT)
 
 
@@ -73,7 +73,7 @@ async def test_a_draft_is_refreshed_while_the_agent_is_quiet(telegram: TelegramH
     from core.replies import StreamingReply
 
     original = StreamingReply.DRAFT_REFRESH_S
-    StreamingReply.DRAFT_REFRESH_S = 0.3
+    StreamingReply.DRAFT_REFRESH_S = 0.03
     try:
         _slow_chat(telegram)
         chat = telegram.updates.private()
@@ -89,7 +89,7 @@ async def test_a_draft_is_refreshed_while_the_agent_is_quiet(telegram: TelegramH
 async def test_a_slow_result_arrives_as_a_reply_to_the_asker(telegram: TelegramHarness, where: str) -> None:
     """Past NEMOBOT_NOTIFY_AFTER_S the result is a new message quoting the user's message (which
     notifies, and in a group shows whom it is for); the streamed message is removed."""
-    telegram.core_changes["nemobot_notify_after_s"] = 0.5
+    telegram.core_changes["nemobot_notify_after_s"] = 0.1
     await telegram.restart()
     _slow_chat(telegram)
     chat = telegram.updates.private() if where == "private" else telegram.updates.group()
