@@ -35,6 +35,9 @@ class CommandHandler:
             await self.token(inbound, out, lang, args)
         elif name == "admin":
             await self.admin(inbound, out, lang, args)
+        elif name == "whoami":
+            user = f"{chat.platform}:{inbound.sender.user_id}"
+            await send_safely(out, chat, t(lang, "whoami", user=user, chat=f"{chat.platform}:{chat.chat_id}"))
         elif name == "lang":
             await self.set_language(chat, out, args)
         elif name == "upload":

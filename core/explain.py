@@ -12,6 +12,7 @@ from core.nemo.errors import (
     BackendUnavailable,
     ExportNotAllowed,
     FileTooLarge,
+    AnonymousCeiling,
     InsufficientCredits,
     NemoError,
     RateLimited,
@@ -51,6 +52,8 @@ def explain(exc: BaseException, account: ChatAccount | None, lang: Lang, *, file
         return t(lang, "auth_failed")
     if isinstance(exc, SessionNotFound):
         return t(lang, "session_expired")
+    if isinstance(exc, AnonymousCeiling):
+        return t(lang, "anonymous_ceiling")
     if isinstance(exc, RateLimited):
         return t(lang, "rate_limited", seconds=30)
     if isinstance(exc, StreamTimedOut):

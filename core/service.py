@@ -119,7 +119,7 @@ class NemoBot:
         """Access list and per-user rate: refused users hear one polite message, then quiet."""
         if not self.gate.allowed(chat, user_id):
             if self.gate.should_explain_refusal(chat, user_id):
-                await send_safely(out, chat, t(lang, "not_allowed"))
+                await send_safely(out, chat, t(lang, "not_allowed", user=f"{chat.platform}:{user_id}"))
             return False
         within, warn = self.gate.rate(chat, user_id)
         if not within:

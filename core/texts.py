@@ -28,6 +28,7 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
             "/lang – language: /lang en or /lang zh\n"
             "/cancel – stop waiting for the current reply\n"
             "/token – use your own NemoVideo account (private chat)\n"
+            "/whoami – your id, for the bot's operator\n"
             "/help – this message"
         ),
         "zh": (
@@ -42,6 +43,7 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
             "/lang – 切换语言：/lang en 或 /lang zh\n"
             "/cancel – 停止等待当前回复\n"
             "/token – 使用你自己的 NemoVideo 账户（私聊）\n"
+            "/whoami – 查看你的 ID（供机器人管理员使用）\n"
             "/help – 显示本帮助"
         ),
     },
@@ -140,6 +142,18 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
             "e.g. a cloud-drive or Dropbox share link to the file."
         ),
         "zh": "“{name}”（{size}）超过了此聊天应用允许我下载的 {limit}。请改发文件链接，例如网盘分享链接。",
+    },
+    # A voice message (Telegram/Discord voice notes are OGG/Opus, which the editor does not take).
+    "upload_voice_note": {
+        "en": (
+            "I can't use voice messages – the editor takes audio files (MP3, WAV, M4A, AAC). "
+            "To use your recording as a voice-over, save it as an audio file and send that, "
+            "or type what the voice-over should say."
+        ),
+        "zh": (
+            "暂时无法使用语音消息——编辑器只接受音频文件（MP3、WAV、M4A、AAC）。"
+            "如果想把录音用作旁白，请保存为音频文件再发送，或者直接打字告诉我旁白要说什么。"
+        ),
     },
     # A zero-byte file.
     "upload_empty_file": {
@@ -276,6 +290,28 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "Too many requests – please wait {seconds} seconds and try again.",
         "zh": "请求太频繁，请等待 {seconds} 秒后再试。",
     },
+    # No NEMO_TOKEN and the backend's cap of new anonymous accounts per server IP is reached.
+    "anonymous_ceiling": {
+        "en": (
+            "I can't open a NemoVideo account for this chat: this bot runs without its own NemoVideo "
+            "token, and NemoVideo only allows about 10 free trial accounts per server each week. "
+            "Waiting won't help. The bot's operator can set an operator token (NEMO_TOKEN), or you "
+            "can use your own account: send /token nmv_usr_… in a private chat with me."
+        ),
+        "zh": (
+            "无法为此聊天开通 NemoVideo 账户：本机器人没有配置自己的 NemoVideo 令牌，而 NemoVideo "
+            "每台服务器每周只允许约 10 个免费试用账户，等待也无济于事。请机器人管理员设置运营令牌"
+            "（NEMO_TOKEN），或者在与我的私聊中发送 /token nmv_usr_… 使用你自己的账户。"
+        ),
+    },
+    # /whoami: {user} = the sender's id as NEMOBOT_ALLOWED / NEMOBOT_ADMINS take it, {chat} = this chat's.
+    "whoami": {
+        "en": (
+            "Your id: {user}\nThis chat: {chat}\n"
+            "An operator can allow you (or this chat) by adding it to NEMOBOT_ALLOWED."
+        ),
+        "zh": "你的 ID：{user}\n此聊天：{chat}\n管理员把它加入 NEMOBOT_ALLOWED 即可允许你（或此聊天）使用。",
+    },
     # An error reported by the agent inside the stream; {reason} = short text.
     "agent_error": {
         "en": "The editor ran into a problem: {reason}. Try again or rephrase your request.",
@@ -327,8 +363,8 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # The chat or user is not on the allow list.
     "not_allowed": {
-        "en": "Sorry, this bot isn't available here.",
-        "zh": "抱歉，此机器人在这里不可用。",
+        "en": "Sorry, this bot isn't available here. If you know its operator, send them your id: {user}",
+        "zh": "抱歉，此机器人在这里不可用。如果你认识它的管理员，请把你的 ID 发给对方：{user}",
     },
     # A new message while a reply is still streaming.
     "mid_turn_busy": {

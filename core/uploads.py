@@ -93,7 +93,10 @@ def check_attachments(
     for attachment in attachments:
         extension = media_extension(attachment)
         name = attachment.name or "file"
-        if extension is None:
+        if extension is None and attachment.kind == "voice":
+            # The user recorded a voice message; they never saw a file name, so don't show one.
+            refused.append(Refusal(attachment, t(lang, "upload_voice_note")))
+        elif extension is None:
             refused.append(
                 Refusal(attachment, t(lang, "upload_unsupported", name=name, formats=SUPPORTED_FORMATS))
             )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from core.nemo.errors import AuthError, BackendUnavailable, RateLimited
+from core.nemo.errors import AnonymousCeiling, AuthError, BackendUnavailable, RateLimited
 from core.nemo.models import AnonymousToken
 from core.nemo.transport import NemoTransport
+
+log = logging.getLogger(__name__)
 
 # Renew a little before the stated expiry rather than fail a user's call on it.
 _EXPIRY_MARGIN = timedelta(minutes=5)
@@ -136,7 +139,15 @@ class AnonymousTokens:
             token = await request_anonymous_token(self._transport, self.client_id)
         except RateLimited:
             await self._sleep(self._wait)
-            token = await request_anonymous_token(self._transport, self.client_id)
+            try:
+                token = await request_anonymous_token(self._transport, self.client_id)
+            except RateLimited as exc:
+                log.warning(
+                    "NemoVideo refused a new anonymous account twice (429): the backend allows about "
+                    "10 anonymous accounts per server IP per week, so new chats cannot start. Set "
+                    "NEMO_TOKEN to an operator token (see the README) or ask users to use /token."
+                )
+                raise AnonymousCeiling(exc.code, exc.message, http_status=exc.http_status) from exc
         if token.user_id is None and self._current is not None:
             # Later docs elide user_id; the same client id keeps the same anonymous account.
             token = AnonymousToken(token.token, self._current.user_id, token.expires_at, token.credits)
