@@ -8,11 +8,11 @@ from core.accounts import ChatAccount
 from core.i18n import Lang, t
 from core.nemo.errors import (
     AgentError,
+    AnonymousCeiling,
     AuthError,
     BackendUnavailable,
     ExportNotAllowed,
     FileTooLarge,
-    AnonymousCeiling,
     InsufficientCredits,
     NemoError,
     RateLimited,
