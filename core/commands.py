@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from core.service import NemoBot
 
 
+def media_kind(lang: Lang, kind: object) -> str:
+    """An uploaded file's type as the chat's language says it (video, 图片…)."""
+    known = str(kind).lower() if kind else ""
+    return t(lang, f"media_{known}") if known in ("video", "image", "audio") else t(lang, "media_other")
+
+
 class CommandHandler:
     """Runs ``/commands`` and button actions for :class:`~core.service.NemoBot`."""
 
@@ -117,13 +123,13 @@ class CommandHandler:
             return
         uploads = [
             f"• {info.get('filename') or info.get('name') or 'file'} "
-            f"({info.get('file_type') or info.get('type') or 'media'})"
+            f"({media_kind(lang, info.get('file_type') or info.get('type'))})"
             for info in state.video_infos
         ]
         await send_safely(
             out,
             chat,
-            t(lang, "status", timeline=summarize_draft(state.draft), uploads="\n".join(uploads) or "—"),
+            t(lang, "status", timeline=summarize_draft(state.draft, lang), uploads="\n".join(uploads) or "—"),
             buttons=(Action.EXPORT, Action.CREDITS),
         )
 

@@ -177,7 +177,8 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # Links being imported by URL; {count} links.
     "upload_importing_links": {
-        "en": "📥 Importing {count} link(s)…",
+        "en": "📥 Importing {count} links…",
+        "en_one": "📥 Importing {count} link…",
         "zh": "📥 正在导入 {count} 个链接…",
     },
     # /upload or "upload" alone: how to add media.
@@ -219,7 +220,10 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     # Done, file not attached (text message); {link} = MP4 URL.
     "export_done": {"en": "✅ Your video is ready: {link}", "zh": "✅ 视频已导出：{link}"},
     # Caption of the attached MP4.
-    "export_done_file": {"en": "✅ Your video is ready. Link: {link}", "zh": "✅ 视频已导出。链接：{link}"},
+    "export_done_file": {
+        "en": "✅ Your video is ready. Download: {link}",
+        "zh": "✅ 视频已导出。下载：{link}",
+    },
     # MP4 over the platform's upload cap; {size}/{limit} formatted, {link} = MP4 URL.
     "export_too_big": {
         "en": (
@@ -251,8 +255,8 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # Browser link to the same project; {link} = claim link.
     "web_link": {
-        "en": "Open this project in the NemoVideo web editor: {link}",
-        "zh": "在 NemoVideo 网页编辑器中打开此项目：{link}",
+        "en": "Open in the web editor: {link}",
+        "zh": "在网页编辑器中打开：{link}",
     },
     # /new done.
     "session_new": {
@@ -378,9 +382,21 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # /cancel also dropped queued messages; {count} how many.
     "cancelled_queue": {
-        "en": "Dropped {count} queued message(s); they won't be sent to the editor.",
+        "en": "Dropped {count} queued messages; they won't be sent to the editor.",
+        "en_one": "Dropped {count} queued message; it won't be sent to the editor.",
         "zh": "已丢弃 {count} 条排队中的消息，它们不会发送给编辑器。",
     },
+    # A "what changed" line: {count} new files among the project's media.
+    "changes_new_media": {
+        "en": "+{count} media files in the project",
+        "en_one": "+{count} media file in the project",
+        "zh": "项目新增 {count} 个素材文件",
+    },
+    # An uploaded file's type in /status.
+    "media_video": {"en": "video", "zh": "视频"},
+    "media_image": {"en": "image", "zh": "图片"},
+    "media_audio": {"en": "audio", "zh": "音频"},
+    "media_other": {"en": "media", "zh": "素材"},
     # A bullet-list stand-in when a state diff found nothing (used inside restarted_during_turn).
     "no_visible_change": {"en": "No visible change in the project.", "zh": "项目没有可见的变化。"},
     # Console: a typed path that does not exist; {name} as typed.

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -20,7 +21,7 @@ from core.chat import Action, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.gui_language import translate_gui
-from core.i18n import t
+from core.i18n import Lang, t
 from core.nemo.draft import diff_drafts, summarize_tracks
 from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTimedOut
 from core.nemo.events import Heartbeat
@@ -34,13 +35,22 @@ log = logging.getLogger(__name__)
 AFTER_EDIT_ACTIONS: tuple[Action, ...] = (Action.EXPORT, Action.STATUS)
 
 
-def describe_changes(before: SessionState | None, after: SessionState) -> list[str]:
-    """Human lines for what changed between two states (draft and uploaded media)."""
-    changes = diff_drafts(before.draft if before else None, after.draft)
+def describe_changes(before: SessionState | None, after: SessionState, lang: Lang = "en") -> list[str]:
+    """Human lines, in the chat's language, for what changed between two states (draft and media)."""
+    changes = diff_drafts(before.draft if before else None, after.draft, lang)
     new_media = len(after.video_infos) - (len(before.video_infos) if before else 0)
     if new_media > 0:
-        changes.append(f"+{new_media} media file(s) in the project")
+        changes.append(t(lang, "changes_new_media", count=new_media))
     return changes
+
+
+# "Timeline (3 tracks): 1. Video: …" as the agent sometimes writes it inline (in either language).
+_INLINE_TIMELINE = re.compile(r"(?:timeline|时间线|时间轴)\s*[(（]\s*\d+\s*(?:tracks?|条轨道)", re.IGNORECASE)
+
+
+def lists_tracks(text: str) -> bool:
+    """Whether the agent's reply already enumerates the timeline (then ours would repeat it)."""
+    return _INLINE_TIMELINE.search(text) is not None
 
 
 def _bullets(lines: Sequence[str]) -> str:
@@ -159,7 +169,7 @@ class TurnRelay:
         ctx = self.ctx
         if turn.silent:
             after = await self._read_state()
-            changes = describe_changes(before, after) if after else []
+            changes = describe_changes(before, after, ctx.lang) if after else []
             text = (
                 t(ctx.lang, "turn_silent_changes", changes=_bullets(changes))
                 if changes
@@ -170,10 +180,10 @@ class TurnRelay:
             return
         translation = translate_gui(turn.transcript.finish(), ctx.lang)
         text = translation.text
-        if translation.show_timeline:
+        if translation.show_timeline and not lists_tracks(text):
             after = await self._read_state()
             if after is not None:
-                text += "\n\n" + "\n".join(summarize_tracks(after.draft))
+                text += "\n\n" + "\n".join(summarize_tracks(after.draft, ctx.lang))
         buttons = list(translation.actions)
         if turn.tool_calls:
             buttons += [a for a in AFTER_EDIT_ACTIONS if a not in buttons]
@@ -203,7 +213,7 @@ class TurnRelay:
             after = await self._read_state()
             if after is None or before is None:
                 continue
-            latest = describe_changes(before, after)
+            latest = describe_changes(before, after, ctx.lang)
             # Generation runs in two stages: report once the state has stopped changing.
             if latest and latest == changes:
                 break

@@ -7,12 +7,20 @@ final version is HTML, and plain again if Telegram cannot parse it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReactionTypeEmoji, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReactionTypeEmoji,
+    ReplyParameters,
+)
 from telegram import Message as TelegramMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, EndPointNotFound, InvalidToken, RetryAfter, TelegramError
@@ -21,9 +29,11 @@ from bots.telegram.errors import is_not_modified, is_parse_error, retry_after_se
 from bots.telegram.flood import Pacer
 from bots.telegram.formatting import split_caption, to_html
 from bots.telegram.keyboards import keyboard
+from bots.telegram.links import LinkButton, split_links
 from bots.telegram.settings import TelegramSettings
 from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
 from core.i18n import Lang
+from core.mp4_probe import probe_mp4
 from core.ports import ChatUnavailable, DraftRefused, PlatformError, Reaction
 from core.redact import redact
 
@@ -158,9 +168,12 @@ class TelegramOutbound:
         self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
     ) -> MessageRef:
         chat_id, thread_id = _target(chat)
-        split = split_caption(caption)
+        # Links become URL buttons under the video; the player gets the size and length up front.
+        text, links = split_links(caption)
+        info = await asyncio.to_thread(probe_mp4, path)
+        split = split_caption(text)
         # Buttons go under the last message, which is the follow-up text when there is one.
-        markup = None if split.follow_up else await self._markup(chat, caption, buttons)
+        markup = None if split.follow_up else await self._markup(chat, caption, buttons, links)
         timeout = self._media_timeout
         message = await self._call(
             chat_id,
@@ -170,6 +183,9 @@ class TelegramOutbound:
                 path,
                 caption=split.caption or None,
                 supports_streaming=True,
+                width=info.width if info else None,
+                height=info.height if info else None,
+                duration=round(info.duration_s) if info else None,
                 reply_markup=markup,
                 message_thread_id=thread_id,
                 filename=path.name,
@@ -248,11 +264,13 @@ class TelegramOutbound:
             raise translate(exc, "sendChatAction", self._secrets) from exc
 
     async def _markup(
-        self, chat: ChatKey, text: str, buttons: Sequence[Action]
+        self, chat: ChatKey, text: str, buttons: Sequence[Action], links: Sequence[LinkButton] = ()
     ) -> InlineKeyboardMarkup | None:
-        if not buttons:
+        if not buttons and not links:
             return None
-        return keyboard(await self._language(chat, text), buttons)
+        actions = keyboard(await self._language(chat, text), buttons)
+        rows = [[InlineKeyboardButton(link.label, url=link.url)] for link in links]
+        return InlineKeyboardMarkup([*rows, *(actions.inline_keyboard if actions else ())])
 
     async def _formatted(
         self,

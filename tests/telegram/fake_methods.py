@@ -145,9 +145,10 @@ async def send_video(api: FakeBotApi, call: Call) -> Any:
     video = {
         "file_id": f"sent-{stored.message_id}",
         "file_unique_id": f"s{stored.message_id}",
-        "width": 1920,
-        "height": 1080,
-        "duration": 5,
+        # What the bot said about the video (a client shows these before downloading), else 0.
+        "width": int(params.get("width") or 0),
+        "height": int(params.get("height") or 0),
+        "duration": int(params.get("duration") or 0),
         "file_size": size,
     }
     extra: dict[str, Any] = {"video": video}

@@ -24,9 +24,22 @@ async def test_an_export_is_delivered_as_a_new_streamable_video(telegram: Telegr
     assert 0 < video.files["video"][1] <= 50 * MB
     assert video.files["video"][0].endswith(".mp4")
     assert 0 < len(video.params["caption"]) <= 1024
-    assert "http" in video.params["caption"], "the link comes with the file"
+    assert "http" not in video.params["caption"], "links are buttons, not raw URLs in the caption"
     assert any(c.params.get("action") == "upload_video" for c in telegram.fake.calls)
-    assert video.params.get("reply_markup"), "buttons under the video"
+    rows = video.params["reply_markup"]["inline_keyboard"]
+    urls = {button["text"]: button["url"] for row in rows for button in row if "url" in button}
+    assert urls["Download"].startswith("http")
+    assert urls["Open in the web editor"].startswith("https://nemovideo.com/")
+    assert any("callback_data" in button for row in rows for button in row), "New project stays"
+
+
+async def test_the_video_carries_its_width_height_and_duration(telegram: TelegramHarness) -> None:
+    """Read from the MP4's header, so the chat app sizes the player before downloading."""
+    chat = await _generate_and_export(telegram)
+    [video] = telegram.fake.sent(chat["id"], "sendVideo")
+    width, height = int(video.params["width"]), int(video.params["height"])
+    assert width > height > 0, "landscape, as rendered"
+    assert int(video.params["duration"]) >= 1
 
 
 async def test_an_export_over_the_upload_cap_is_delivered_as_a_link_in_a_new_message(

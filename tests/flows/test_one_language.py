@@ -1,0 +1,48 @@
+"""Everything the bot itself writes in a Chinese chat is Chinese: timeline lines, what changed,
+/status, upload kinds. (The agent's own words come from the backend in the session's language.)"""
+
+from __future__ import annotations
+
+import re
+
+from core.chat import Sender
+from simulator import Scenario
+from tests.flows.conftest import Harness
+
+ZH = Sender("u1", "Ada", "zh-hans")
+# Words of the bot's own English phrases; none may appear in a Chinese chat's bot-made lines.
+_ENGLISH = re.compile(
+    r"\b(?:Added|Removed|track|clips?|texts?|Timeline|media files?|was|now|moved|volume|muted|updated"
+    r"|Video|Title|Audio|Canvas|video|image|audio)\b"
+)
+
+
+def _bot_lines(text: str) -> list[str]:
+    """Our lines: bullets ("• …") and numbered track lines ("1. …"), plus /status sections."""
+    return [line for line in text.splitlines() if line.startswith(("•", "时间轴")) or re.match(r"\d\. ", line)]
+
+
+async def test_a_chinese_chat_reads_chinese_timelines_changes_and_status(harness: Harness) -> None:
+    await harness.say("/lang zh", sender=ZH)
+    harness.sim.force_next_turn(Scenario.GENERATION)
+    await harness.say("生成一段 5 秒的海浪视频", sender=ZH)
+    harness.sim.force_next_turn(Scenario.SILENT_EDIT)
+    [changed] = await harness.say("加个标题", sender=ZH)
+    assert changed.startswith("✅ 完成。改动如下：")
+    [status] = await harness.say("/status", sender=ZH)
+    assert "时间轴（3 条轨道）" in status
+    for text in (changed, status):
+        lines = _bot_lines(text)
+        assert lines, text
+        for line in lines:
+            # Names from the project (song titles, file names) may be English; our words may not.
+            assert not _ENGLISH.search(line), line
+
+
+async def test_the_timeline_is_shown_once_per_turn(harness: Harness) -> None:
+    """When the agent already lists the tracks inline, the bot does not add its own list below."""
+    harness.sim.force_next_turn(Scenario.GENERATION)
+    await harness.say("make a 5 second video of the sea")
+    reply = harness.out.messages[-1].text
+    assert "Timeline (3 tracks)" in reply, "the agent listed the tracks itself"
+    assert reply.count("Lo-fi Sunrise") == 1, reply
