@@ -19,7 +19,8 @@ _ENGLISH = re.compile(
 
 def _bot_lines(text: str) -> list[str]:
     """Our lines: bullets ("• …") and numbered track lines ("1. …"), plus /status sections."""
-    return [line for line in text.splitlines() if line.startswith(("•", "时间轴")) or re.match(r"\d\. ", line)]
+    lines = text.splitlines()
+    return [line for line in lines if line.startswith(("•", "时间轴")) or re.match(r"\d\. ", line)]
 
 
 async def test_a_chinese_chat_reads_chinese_timelines_changes_and_status(harness: Harness) -> None:
