@@ -10,7 +10,7 @@ from core.chat import Action, ChatKey, Inbound
 from core.explain import explain
 from core.i18n import Lang, parse_lang, t
 from core.intents import Command, command_action, find_media_urls
-from core.nemo.draft import summarize_draft
+from core.nemo.draft import is_exportable, summarize_draft
 from core.nemo.errors import NemoError, SessionNotFound
 from core.ports import MessageDeleter, Outbound, PlatformError
 from core.replies import send_safely
@@ -130,7 +130,7 @@ class CommandHandler:
             out,
             chat,
             t(lang, "status", timeline=summarize_draft(state.draft, lang), uploads="\n".join(uploads) or "—"),
-            buttons=(Action.EXPORT, Action.CREDITS),
+            buttons=(Action.EXPORT, Action.CREDITS) if is_exportable(state.draft) else (Action.CREDITS,),
         )
 
     async def _new_session(self, chat: ChatKey, out: Outbound, lang: Lang, *, is_group: bool) -> None:

@@ -169,13 +169,16 @@ class ExportFlow:
             else ctx.out.limits.upload_cap
         )
         sent = False
+        announced: list[int] = []  # the real size of a file over the cap, where the server said it
         with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
             path = Path(folder) / f"{status.render_id}.mp4"
             try:
-                size = await client.download_render(status.render_id, status.output_url, path, max_bytes=cap)
+                size = await client.download_render(
+                    status.render_id, status.output_url, path, max_bytes=cap, on_size=announced.append
+                )
             except NemoError as exc:
                 log.info("render download failed, sending the link instead: %s", exc)
-                size = -1
+                size = 0
             if size > 0:
                 try:
                     await ctx.out.send_video(ctx.chat, path, caption=caption, buttons=(Action.NEW,))
@@ -184,21 +187,19 @@ class ExportFlow:
                     raise
                 except PlatformError as exc:
                     log.info("sending the video failed, sending the link instead: %s", exc)
-            text_size = f"{size / 1_000_000:.1f} MB" if size > 0 else ""
         if not sent:
-            body = (
-                t(ctx.lang, "export_done", link=link)
-                if size != -1
-                else t(
-                    ctx.lang,
-                    "export_too_big",
-                    size=text_size or "?",
-                    limit=f"{cap / 1_000_000:.0f} MB",
-                    link=link,
-                )
-            )
+            if size == -1:
+                # An unknown size is left empty and the text drops its brackets; never "?".
+                real = f"{announced[0] / 1_000_000:.1f} MB" if announced else ""
+                limit = f"{cap / 1_000_000:.0f} MB"
+                body = t(ctx.lang, "export_too_big", size=real, limit=limit, link=link)
+            elif size == 0:
+                body = t(ctx.lang, "export_download_failed", link=link)
+            else:
+                body = t(ctx.lang, "export_done", link=link)
             await send_safely(ctx.out, ctx.chat, body + (f"\n{web}" if web else ""), buttons=(Action.NEW,))
-        await self.card.finish(t(ctx.lang, "export_delivered"))
+        # The result is its own message now: remove the progress card (no "finished" under it).
+        await self.card.discard(t(ctx.lang, "export_delivered"))
         await self._save(JobState.DONE)
 
     async def _web_link(self) -> str:

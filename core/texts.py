@@ -227,10 +227,17 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     # MP4 over the platform's upload cap; {size}/{limit} formatted, {link} = MP4 URL.
     "export_too_big": {
         "en": (
-            "✅ Your video is ready, but at {size} it's over this chat's {limit} limit, "
+            "✅ Your video is ready ({size}), but that's over this chat's {limit} limit, "
             "so here's the link: {link}"
         ),
-        "zh": "✅ 视频已导出，但大小为 {size}，超过此聊天 {limit} 的上限，请通过链接下载：{link}",
+        "zh": "✅ 视频已导出（{size}），但超过了此聊天 {limit} 的上限，请通过链接下载：{link}",
+    },
+    # The MP4 could not be fetched to attach it (not a size problem); {link} = MP4 URL.
+    "export_download_failed": {
+        "en": (
+            "✅ Your video is ready. I couldn't fetch the file to attach it here, but the link works: {link}"
+        ),
+        "zh": "✅ 视频已导出。我没能取回文件发到这里，但可以通过链接下载：{link}",
     },
     # The progress card's last state once the result message is out.
     "export_delivered": {"en": "✅ Export finished.", "zh": "✅ 导出完成。"},

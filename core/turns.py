@@ -22,7 +22,7 @@ from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.gui_language import translate_gui
 from core.i18n import Lang, t
-from core.nemo.draft import diff_drafts, summarize_tracks
+from core.nemo.draft import diff_drafts, is_exportable, summarize_tracks
 from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTimedOut
 from core.nemo.events import Heartbeat
 from core.nemo.models import SessionState
@@ -51,6 +51,13 @@ _INLINE_TIMELINE = re.compile(r"(?:timeline|时间线|时间轴)\s*[(（]\s*\d+\
 def lists_tracks(text: str) -> bool:
     """Whether the agent's reply already enumerates the timeline (then ours would repeat it)."""
     return _INLINE_TIMELINE.search(text) is not None
+
+
+def _exportable_only(buttons: Sequence[Action], after: SessionState | None) -> list[Action]:
+    """No Export button on an empty timeline (it could only answer "nothing to export")."""
+    if after is not None and not is_exportable(after.draft):
+        return [a for a in buttons if a is not Action.EXPORT]
+    return list(buttons)
 
 
 def _bullets(lines: Sequence[str]) -> str:
@@ -175,19 +182,20 @@ class TurnRelay:
                 if changes
                 else t(ctx.lang, "turn_silent_nochange")
             )
-            await self.reply.finish(text, buttons=AFTER_EDIT_ACTIONS if changes else ())
+            buttons = _exportable_only(AFTER_EDIT_ACTIONS if changes else (), after)
+            await self.reply.finish(text, buttons=buttons)
             await self._save(JobState.DONE)
             return
         translation = translate_gui(turn.transcript.finish(), ctx.lang)
         text = translation.text
-        if translation.show_timeline and not lists_tracks(text):
-            after = await self._read_state()
-            if after is not None:
-                text += "\n\n" + "\n".join(summarize_tracks(after.draft, ctx.lang))
         buttons = list(translation.actions)
         if turn.tool_calls:
             buttons += [a for a in AFTER_EDIT_ACTIONS if a not in buttons]
-        await self.reply.finish(text, buttons=buttons)
+        timeline = translation.show_timeline and not lists_tracks(text)
+        state = await self._read_state() if timeline or Action.EXPORT in buttons else None
+        if state is not None and timeline:
+            text += "\n\n" + "\n".join(summarize_tracks(state.draft, ctx.lang))
+        await self.reply.finish(text, buttons=_exportable_only(buttons, state))
         await self._save(JobState.DONE)
 
     async def _read_state(self) -> SessionState | None:

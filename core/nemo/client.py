@@ -225,24 +225,38 @@ class NemoClient:
         await self._call("POST", f"/api/render/proxy/lambda/{quote(render_id)}/cancel")
 
     async def download_render(
-        self, render_id: str, output_url: str | None, destination: Path, *, max_bytes: int | None = None
+        self,
+        render_id: str,
+        output_url: str | None,
+        destination: Path,
+        *,
+        max_bytes: int | None = None,
+        on_size: Callable[[int], None] | None = None,
     ) -> int:
         """Stream a finished render to ``destination``: the CDN URL first, the proxy as fallback.
 
-        Returns the byte count. ``max_bytes`` stops early (returns -1) when the file would be larger.
+        Returns the byte count. ``max_bytes`` stops early (returns -1) when the file would be larger;
+        ``on_size`` then hears the file's real size where the server announced it.
         """
         if output_url:
             try:
-                return await self._download(output_url, None, destination, max_bytes)
+                return await self._download(output_url, None, destination, max_bytes, on_size)
             except (BackendUnavailable, ApiError) as exc:
                 log.info("render download from the CDN failed, trying the proxy: %s", exc)
         proxy_url = self.transport.url(f"/api/render/proxy/{quote(render_id)}/download")
         # The proxy needs the token: a 1001 renews it and a 429 waits, like any other call.
         return await self._with_retries(
-            lambda token: self._download(proxy_url, token, destination, max_bytes)
+            lambda token: self._download(proxy_url, token, destination, max_bytes, on_size)
         )
 
-    async def _download(self, url: str, token: str | None, destination: Path, max_bytes: int | None) -> int:
+    async def _download(
+        self,
+        url: str,
+        token: str | None,
+        destination: Path,
+        max_bytes: int | None,
+        on_size: Callable[[int], None] | None = None,
+    ) -> int:
         headers = self.transport.headers(token) if token is not None else {}
         written = 0
         opened = False
@@ -264,6 +278,8 @@ class NemoClient:
                         raise BackendUnavailable(f"render download answered {content_type}, not a file")
                     length = response.headers.get("content-length")
                     if max_bytes is not None and length and length.isdigit() and int(length) > max_bytes:
+                        if on_size is not None:
+                            on_size(int(length))
                         return -1
                     # Chunks are small and land in the page cache; a thread hop per chunk would cost more.
                     opened = True

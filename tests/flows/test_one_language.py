@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
-from core.chat import Sender
+from core.chat import Action, Sender
 from simulator import Scenario
 from tests.flows.conftest import Harness
+from tests.flows.test_uploads import clip
 
 ZH = Sender("u1", "Ada", "zh-hans")
 # Words of the bot's own English phrases; none may appear in a Chinese chat's bot-made lines.
@@ -47,3 +48,18 @@ async def test_the_timeline_is_shown_once_per_turn(harness: Harness) -> None:
     reply = harness.out.messages[-1].text
     assert "Timeline (3 tracks)" in reply, "the agent listed the tracks itself"
     assert reply.count("Lo-fi Sunrise") == 1, reply
+
+
+async def test_no_export_button_while_the_timeline_is_empty(harness: Harness) -> None:
+    """Uploads alone, or an analysis turn, leave the timeline empty: Export would only say
+    "nothing to export", so it is not offered; once something is on the timeline it is."""
+    await harness.say(attachments=(clip(),))
+    await harness.say("/status")
+    assert Action.EXPORT not in harness.out.messages[-1].buttons
+    assert Action.CREDITS in harness.out.messages[-1].buttons
+    harness.sim.force_next_turn(Scenario.ANALYSIS)
+    await harness.say("what is in my video?")
+    assert Action.EXPORT not in harness.out.messages[-1].buttons
+    harness.sim.force_next_turn(Scenario.GENERATION)
+    await harness.say("make a 5 second video of the sea")
+    assert Action.EXPORT in harness.out.messages[-1].buttons
