@@ -28,6 +28,7 @@ from bots.discord_bot.outbound import DiscordOutbound, Requesters
 from bots.discord_bot.settings import DiscordSettings
 from bots.discord_bot.sync import CommandSync
 from bots.discord_bot.texts import say
+from bots.discord_bot.translator import CommandTranslator
 from bots.discord_bot.views import ActionButtons, action_for
 from core.chat import ChatKey
 from core.i18n import Lang
@@ -131,6 +132,8 @@ class DiscordAdapter:
             await self._wait_ready()
             application_id = self.client.application_id
             assert application_id is not None  # set by login()
+            # Chinese command names and descriptions for Chinese clients (before the hash is taken).
+            await self.tree.set_translator(CommandTranslator())
             await CommandSync(self.tree, self.data_dir).run(
                 application_id, self.settings.discord_guild_ids, mode=self.settings.discord_command_sync
             )
