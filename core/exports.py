@@ -21,7 +21,7 @@ from core.nemo.client import new_render_id, poll_delays
 from core.nemo.draft import is_exportable
 from core.nemo.errors import ApiError, BackendUnavailable, NemoError, RenderRejected
 from core.nemo.models import RenderStatus
-from core.ports import ChatUnavailable, Job, JobState, PlatformError, UploadCapByChat
+from core.ports import CardState, ChatUnavailable, Job, JobState, PlatformError, UploadCapByChat
 from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,13 @@ class ExportFlow:
     def __init__(self, ctx: ChatContext, job: Job) -> None:
         self.ctx = ctx
         self.job = job
-        self.card = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group)
+        self.card = StreamingReply(
+            ctx.out,
+            ctx.chat,
+            is_group=ctx.is_group,
+            card_title=t(ctx.lang, "card_export"),
+            requester=ctx.requester,
+        )
 
     async def _save(self, state: JobState | None = None, **changes: object) -> None:
         if state is not None:
@@ -142,7 +148,8 @@ class ExportFlow:
                         "export_progress",
                         percent=status.progress,
                         bar=progress_bar(status.progress),
-                    )
+                    ),
+                    percent=status.progress,
                 )
             await self.ctx.sleep(next(delays))
             try:
@@ -159,7 +166,7 @@ class ExportFlow:
         ctx = self.ctx
         client = ctx.account.client
         await self._save(JobState.DELIVERING)
-        self.card.update(t(ctx.lang, "export_progress", percent=100, bar=progress_bar(100)))
+        self.card.update(t(ctx.lang, "export_progress", percent=100, bar=progress_bar(100)), percent=100)
         link = status.output_url or client.transport.url(f"/api/render/proxy/{status.render_id}/download")
         web = await self._web_link()
         caption = t(ctx.lang, "export_done_file", link=link) + (f"\n{web}" if web else "")
@@ -214,7 +221,7 @@ class ExportFlow:
         return t(self.ctx.lang, "web_link", link=link)
 
     async def _fail(self, message: str) -> None:
-        await self.card.finish(message) if self.card.started else await send_safely(
+        await self.card.finish(message, state=CardState.FAILED) if self.card.started else await send_safely(
             self.ctx.out, self.ctx.chat, message
         )
         await self._save(JobState.FAILED, detail=message[:500])
@@ -228,7 +235,7 @@ class ExportFlow:
             if self.job.render_id:
                 with contextlib.suppress(NemoError):
                     await self.ctx.account.client.cancel_render(self.job.render_id)
-            await self.card.finish(t(self.ctx.lang, "export_cancelled"))
+            await self.card.finish(t(self.ctx.lang, "export_cancelled"), state=CardState.CANCELLED)
             await self._save(JobState.FAILED, detail="cancelled by the user")
 
         with contextlib.suppress(Exception):

@@ -129,6 +129,39 @@ class Reactor(Protocol):
     async def react(self, ref: MessageRef, reaction: Reaction) -> None: ...
 
 
+class CardState(enum.StrEnum):
+    """Where a job shown as a card stands (platforms colour it by this)."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class JobCard:
+    """A job's progress card. ``text`` is what the plain-text version shows (its bar included);
+    ``percent`` is set while progress is known; ``requester`` is the platform user id who asked."""
+
+    title: str
+    text: str
+    state: CardState = CardState.RUNNING
+    percent: int | None = None
+    requester: str | None = None
+
+
+@runtime_checkable
+class CardSender(Protocol):
+    """An optional :class:`Outbound` capability: draw a job's progress as a card (Discord embeds)
+    instead of a text message. Edited in place like text; ``buttons`` go under it."""
+
+    async def send_card(
+        self, chat: ChatKey, card: JobCard, *, buttons: Sequence[Action] = ()
+    ) -> MessageRef: ...
+
+    async def edit_card(self, ref: MessageRef, card: JobCard, *, buttons: Sequence[Action] = ()) -> None: ...
+
+
 class JobKind(enum.StrEnum):
     TURN = "turn"
     RENDER = "render"

@@ -11,9 +11,12 @@ from collections.abc import Callable, Sequence
 
 from core.chat import Action, ChatKey, MessageRef, PlatformLimits
 from core.ports import (
+    CardSender,
+    CardState,
     ChatUnavailable,
     DraftRefused,
     DraftStreamer,
+    JobCard,
     MessageDeleter,
     MessageGone,
     Outbound,
@@ -98,6 +101,8 @@ class StreamingReply:
         origin: MessageRef | None = None,
         notify_after_s: float | None = None,
         draft_refresh_s: float | None = None,
+        card_title: str | None = None,
+        requester: str | None = None,
     ) -> None:
         self._out = out
         self._chat = chat
@@ -116,6 +121,12 @@ class StreamingReply:
         self._origin = origin
         self._notify_after_s = notify_after_s
         self.drafts = 0
+        # A progress card (exports): drawn as a card where the platform can, else as text.
+        self._cards: CardSender | None = out if card_title and isinstance(out, CardSender) else None
+        self._card_title = card_title or ""
+        self._requester = requester
+        self._percent: int | None = None
+        self._state = CardState.RUNNING
         # Applied once per flush, not per token: rewriting the whole reply on every event is O(n²).
         self._transform = transform
         self._refs: list[MessageRef] = []
@@ -138,10 +149,12 @@ class StreamingReply:
         """Whether the reply is being shown as native drafts (not yet fallen back to edits)."""
         return self._drafts is not None
 
-    def update(self, text: str) -> None:
-        """Show ``text`` (the whole reply so far) soon; cheap to call on every token."""
+    def update(self, text: str, *, percent: int | None = None) -> None:
+        """Show ``text`` (the whole reply so far) soon; cheap to call on every token. ``percent``
+        is the progress a card shows (text shows it inside ``text`` already)."""
         if not text.strip() or self.unavailable:
             return
+        self._percent = percent
         self._pending = text
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_soon(), name=f"reply-flush:{self._chat}")
@@ -227,14 +240,18 @@ class StreamingReply:
         if self._pending is None:
             self._pending = text
 
-    async def finish(self, text: str, *, buttons: Sequence[Action] = ()) -> bool:
+    async def finish(
+        self, text: str, *, buttons: Sequence[Action] = (), state: CardState = CardState.DONE
+    ) -> bool:
         """Deliver the final text (formatted as final), waiting out the edit budget if needed.
+        ``state`` is how a progress card ends (done, failed, cancelled).
 
         Returns False when it could not be delivered (the chat is gone, or the platform kept
         refusing); that is logged, never raised, so the work behind the reply still completes.
         """
         self._closing = True
         self._pending = None
+        self._state = state
         await self._stop_draft_keeper()
         flusher = self._flusher
         if flusher is not None and not flusher.done():
@@ -311,6 +328,9 @@ class StreamingReply:
             self._draft_keeper = asyncio.create_task(self._keep_draft(), name=f"reply-draft:{self._chat}")
 
     async def _render(self, text: str, *, final: bool, buttons: Sequence[Action]) -> None:
+        if self._cards is not None:
+            await self._render_card(text, buttons=buttons)
+            return
         async with self._lock:
             pieces = split_text(text, self._limits.max_text, self._limits.text_length)
             for index, piece in enumerate(pieces):
@@ -332,6 +352,22 @@ class StreamingReply:
                 else:
                     await self._send_new(piece, buttons=piece_buttons, final=final)
                 self._last_edit = self._clock()
+
+    async def _render_card(self, text: str, *, buttons: Sequence[Action]) -> None:
+        assert self._cards is not None
+        card = JobCard(self._card_title, text, self._state, self._percent, self._requester)
+        async with self._lock:
+            if self._refs:
+                try:
+                    await self._cards.edit_card(self._refs[0], card, buttons=buttons)
+                    self.edits += 1
+                    self._last_edit = self._clock()
+                    return
+                except MessageGone:
+                    self._refs.clear()
+            self._refs.append(await self._cards.send_card(self._chat, card, buttons=buttons))
+            self._shown = [text]
+            self._last_edit = self._clock()
 
     async def _send_new(self, piece: str, *, buttons: Sequence[Action], final: bool) -> None:
         if self._reply_first and not self._refs and self._origin is not None:

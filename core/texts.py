@@ -213,6 +213,8 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
         ),
         "zh": "时间轴上还没有可导出的内容。先让我把素材放上去，比如“用我上传的素材做一个视频”。",
     },
+    # The title of an export's progress card (where the platform draws cards, e.g. Discord).
+    "card_export": {"en": "Export", "zh": "导出"},
     # Render submitted.
     "export_started": {"en": "🎞 Exporting your video…", "zh": "🎞 正在导出视频…"},
     # Render progress; {percent} without the % sign, {bar} a text progress bar.

@@ -91,6 +91,7 @@ EXPECTED_PLACEHOLDERS: dict[str, set[str]] = {
     "anonymous_ceiling": set(),
     "upload_voice_note": set(),
     "changes_new_media": {"count"},
+    "card_export": set(),
     "export_download_failed": {"link"},
     "media_video": set(),
     "media_image": set(),

@@ -43,6 +43,9 @@ class MessageRoutes(FakeState):
             message.payload["content"] = payload["content"] or ""
         if "components" in payload:
             message.payload["components"] = payload["components"] or []
+        if "embeds" in payload:
+            message.payload["embeds"] = payload["embeds"] or []
+            message.embed_history.append(list(message.payload["embeds"]))
         message.payload["edited_timestamp"] = message.payload["timestamp"]
         message.history.append((time.monotonic(), message.content))
         await self.notify()

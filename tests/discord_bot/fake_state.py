@@ -45,6 +45,8 @@ class FakeMessage:
     history: list[tuple[float, str]] = field(default_factory=list)
     files: list[tuple[str, int]] = field(default_factory=list)
     deleted: bool = False
+    # Every version of the message's embeds after the first (edits), for job-card assertions.
+    embed_history: list[list[Json]] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -182,6 +184,8 @@ class FakeState:
             attachments=attachments,
             flags=flags,
         )
+        if payload.get("embeds"):
+            data["embeds"] = payload["embeds"]
         message = FakeMessage(data, channel, [(time.monotonic(), data["content"])], files)
         self.messages[message.id] = message
         await self.notify()
