@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulator import Scenario, Simulator
+from simulator import Endpoint, Fault, FaultKind, Scenario, Simulator
 from tests.discord_bot.conftest import Stack, World, running_stack
 from tests.discord_bot.fake_discord import FakeDiscord
 from tests.discord_bot.payloads import MIB, FakeChannel, FakeUser
@@ -78,7 +78,6 @@ async def test_a_failed_export_leaves_a_red_job_card_saying_why(
     stack: Stack, world: World, sim: Simulator
 ) -> None:
     """The render fails twice: the card stays, turns red, and carries the explanation."""
-    from simulator import Endpoint, Fault, FaultKind
 
     discord = world.discord
     sim.faults.add(Fault(kind=FaultKind.RENDER_FAIL, endpoint=Endpoint.RENDER_SUBMIT, times=2))
