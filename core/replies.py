@@ -186,6 +186,12 @@ class StreamingReply:
         if self._pending_text() is not None and not self._closing and not self.unavailable:
             self._flusher = asyncio.create_task(self._flush_soon(), name=f"reply-flush:{self._chat}")
 
+    async def shown(self) -> None:
+        """Wait until the latest :meth:`update` is on screen (a progress bar's 100 %, say)."""
+        while self._flusher is not None and not self._flusher.done() and not self.unavailable:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._flusher)
+
     async def abandon(self) -> None:
         """Stop without a final text (the process is shutting down)."""
         self._closing = True

@@ -176,6 +176,10 @@ async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]
         await progress.finish(t(ctx.lang, "upload_fetch_failed", name=names))
         return False
     received = "\n".join(describe_file(item) for item in result.files) or names
+    if progress.started:
+        # The bar was on screen: let it reach 100 % before it turns into the confirmation.
+        progress.update(t(ctx.lang, "upload_progress", name=names, percent=100, bar=progress_bar(100)))
+        await progress.shown()
     await progress.finish(t(ctx.lang, "upload_received", files=received), buttons=(Action.STATUS,))
     return True
 
