@@ -117,6 +117,18 @@ class ConsoleOutbound:
                 self._write(f"         [{hints}]\n")
             self._last = None
 
+    async def delete_message(self, ref: MessageRef) -> bool:
+        """Withdraw a message: a progress line still open is erased; one never printed (piped
+        mode prints only finished messages) is simply never printed. A finished message already
+        printed cannot be taken back."""
+        shown = self._shown.pop(ref.message_id, None)
+        if shown is None or not shown.final:
+            if self.interactive and self._last == ref.message_id and self._line_open:
+                self._write("\r\x1b[K")
+                self._line_open, self._last = False, None
+            return True
+        return False
+
     def prompt(self, text: str) -> None:
         self._close_line()
         self._write(text)

@@ -157,3 +157,13 @@ def test_ctrl_c_in_the_demo_stops_the_turn_without_a_traceback(tmp_path: Path) -
     assert "Traceback" not in text
     assert "ERROR" not in text
     assert returncode == 0
+
+
+async def test_an_export_ends_with_the_result_not_an_export_finished_line(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """The progress card goes away once the video is out: the result is the last word."""
+    sim.force_next_turn(Scenario.GENERATION)
+    output = await _run_console(sim, tmp_path, "make a video of a beach\n/export\n")
+    assert "🎬" in output
+    assert "Export finished" not in output
