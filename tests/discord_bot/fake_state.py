@@ -111,6 +111,9 @@ class FakeState:
         self.rejected: list[tuple[str, int]] = []
         self.typing_calls: defaultdict[int, int] = defaultdict(int)
         self.deleted: list[int] = []
+        # Threads started on a message (message id, thread); set forbidden to refuse with 403.
+        self.threads_started: list[tuple[int, FakeChannel]] = []
+        self.threads_forbidden = False
         self.cdn: dict[str, bytes] = {}
         self.cdn_hits: defaultdict[str, int] = defaultdict(int)
         self.ratelimit_headers = ratelimit_headers
@@ -248,6 +251,10 @@ class FakeState:
                 size += len(chunk)
             files.append((part.filename or "", size))
         return payload, files
+
+    async def dispatch(self, event: str, data: Json) -> None:
+        """Send a gateway event to the bot (implemented by the fake's gateway)."""
+        raise NotImplementedError
 
     # Waiting and reading -----------------------------------------------------------------------
 
