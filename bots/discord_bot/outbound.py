@@ -182,6 +182,22 @@ class DiscordOutbound:
             )
         return MessageRef(chat, str(message.id))
 
+    async def send_reply(
+        self, origin: MessageRef, text: str, *, buttons: Sequence[Action] = ()
+    ) -> MessageRef:
+        """A new message replying to the user's ``origin`` (it pings them: a slow reply notifies)."""
+        content = render(text, final=True, limit=MAX_CONTENT)
+        view = await self._view(origin.chat, buttons)
+        reference = discord.MessageReference(
+            message_id=int(origin.message_id), channel_id=int(origin.chat.chat_id), fail_if_not_exists=False
+        )
+        mentions = discord.AllowedMentions(everyone=False, roles=False, users=False, replied_user=True)
+        with translated("send reply"):
+            message = await self._channel(origin.chat).send(
+                content, view=view or discord.utils.MISSING, reference=reference, allowed_mentions=mentions
+            )
+        return MessageRef(origin.chat, str(message.id))
+
     async def edit_text(
         self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
     ) -> None:

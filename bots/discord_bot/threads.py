@@ -80,4 +80,5 @@ class ProjectThreads:
             # No permission to create threads (or threads off): answer in the channel as before.
             log.info("could not open a thread in channel %s: %s", message.channel.id, exc)
             return inbound
-        return replace(inbound, chat=chat_key(thread.id))
+        # The request itself stays in the channel; replies in the thread do not quote it.
+        return replace(inbound, chat=chat_key(thread.id), ref=None)

@@ -189,6 +189,8 @@ class FakeState:
         )
         if payload.get("embeds"):
             data["embeds"] = payload["embeds"]
+        if payload.get("message_reference"):
+            data["message_reference"] = payload["message_reference"]
         message = FakeMessage(data, channel, [(time.monotonic(), data["content"])], files)
         self.messages[message.id] = message
         await self.notify()
