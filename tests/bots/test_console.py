@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from bots.console import ConsoleOutbound, ConsoleSession
+from core.chat import ChatKey
 from core.nemo.transport import NemoTransport
 from core.service import NemoBot
 from core.skills import SkillProfile
@@ -167,3 +168,18 @@ async def test_an_export_ends_with_the_result_not_an_export_finished_line(
     output = await _run_console(sim, tmp_path, "make a video of a beach\n/export\n")
     assert "🎬" in output
     assert "Export finished" not in output
+
+
+async def test_a_reply_that_changes_above_its_end_is_redrawn_not_printed_twice(tmp_path: Path) -> None:
+    """In a terminal, a final text that is not a continuation of what is shown replaces the block."""
+    stream = io.StringIO()
+    out = ConsoleOutbound(stream=stream, interactive=True, exports_dir=tmp_path)
+    chat = ChatKey("console", "local")
+    ref = await out.send_text(chat, "Your video is ready! Use Exp", final=False)
+    await out.edit_text(ref, "Your video is ready! Use Export\nsee below", final=False)
+    await out.edit_text(ref, "Your video is ready! Use the Export button\nsee the list below", final=True)
+    output = stream.getvalue()
+    assert output.count("Your video is ready!") == 2, "once streamed, once redrawn in place"
+    redraw = output.rindex("\x1b[J")
+    assert "\x1b[1A" in output[: redraw + 3]
+    assert output[redraw:].count("Your video is ready!") == 1
