@@ -297,6 +297,9 @@ class NemoBot:
                 )
                 await self.store.save_job(job)
                 await TurnRelay(ctx, job).run()
+            else:
+                # No turn follows (its end would react): the upload itself is the end.
+                await acknowledge(out, inbound.ref, Reaction.DONE if received else Reaction.FAILED)
 
         await self.submit(inbound.chat, out, lang, "upload", work)
 

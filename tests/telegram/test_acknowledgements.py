@@ -71,3 +71,11 @@ async def test_a_mention_alone_gets_the_hint_not_a_turn_about_the_bot_name(teleg
     await telegram.handled(telegram.updates.message(group, "@nemo_test_bot"))
     assert telegram.fake.texts(group["id"]) == [t("en", "empty_message")]
     assert telegram.sim.stats.turns_started == 0
+
+
+async def test_an_upload_without_a_caption_ends_with_a_reaction_too(telegram: TelegramHarness) -> None:
+    """👀 while the file goes up, 👌 once the editor has it (no turn follows to react for it)."""
+    chat = telegram.updates.private()
+    update = telegram.updates.message(chat, extra=telegram.updates.media("video", data=b"\0" * 2000))
+    await telegram.handled(update)
+    assert _reactions(telegram, chat["id"], update["message"]["message_id"]) == [["👀"], ["👌"]]
