@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from core.access import today
 from core.chat import Action, ChatKey, Inbound
 from core.explain import explain
-from core.i18n import Lang, parse_lang, t
+from core.i18n import Lang, media_kind, parse_lang, t
 from core.intents import Command, command_action, find_media_urls
 from core.nemo.draft import is_exportable, summarize_draft
 from core.nemo.errors import NemoError, SessionNotFound
@@ -18,12 +18,6 @@ from core.skills import PROFILES, describe_profiles, find_profile, get_profile
 
 if TYPE_CHECKING:
     from core.service import NemoBot
-
-
-def media_kind(lang: Lang, kind: object) -> str:
-    """An uploaded file's type as the chat's language says it (video, 图片…)."""
-    known = str(kind).lower() if kind else ""
-    return t(lang, f"media_{known}") if known in ("video", "image", "audio") else t(lang, "media_other")
 
 
 class CommandHandler:

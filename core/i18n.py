@@ -96,6 +96,12 @@ def t(lang: Lang, key: str, **values: object) -> str:
     return text
 
 
+def media_kind(lang: Lang, kind: object) -> str:
+    """A media file's type as the chat's language says it (``video``, ``图片``…)."""
+    known = str(kind).lower() if kind else ""
+    return t(lang, f"media_{known}") if known in ("video", "image", "audio") else t(lang, "media_other")
+
+
 def action_label(lang: Lang, action: Action) -> str:
     """The label for a button that triggers ``action`` (``Export``, ``导出``…)."""
     return t(lang, f"btn_{action.value}")

@@ -63,3 +63,13 @@ async def test_no_export_button_while_the_timeline_is_empty(harness: Harness) ->
     harness.sim.force_next_turn(Scenario.GENERATION)
     await harness.say("make a 5 second video of the sea")
     assert Action.EXPORT in harness.out.messages[-1].buttons
+
+
+async def test_received_files_are_described_in_chinese(harness: Harness) -> None:
+    """ "📥 已收到：• clip.mp4 — 视频（…）", not "— video (5.0s…)"."""
+    await harness.say("/lang zh", sender=ZH)
+    [received] = await harness.say(attachments=(clip(),), sender=ZH)
+    assert received.startswith("📥 已收到")
+    [line] = [line for line in received.splitlines() if line.startswith("•")]
+    assert "— 视频" in line
+    assert not _ENGLISH.search(line.replace("beach.mp4", "")), line
