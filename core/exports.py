@@ -17,7 +17,7 @@ from core.chat import Action, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.i18n import t
-from core.nemo.client import new_render_id, poll_delays
+from core.nemo.client import new_render_id, poll_delays, render_output
 from core.nemo.draft import is_exportable
 from core.nemo.errors import ApiError, BackendUnavailable, NemoError, RenderRejected
 from core.nemo.models import RenderStatus
@@ -128,7 +128,10 @@ class ExportFlow:
         if draft is None:
             draft = (await client.state(self._session_id())).draft
         assert self.job.render_id is not None
-        status = await client.submit_render(self._session_id(), draft, render_id=self.job.render_id)
+        output = render_output(self.job.payload or None)
+        status = await client.submit_render(
+            self._session_id(), draft, render_id=self.job.render_id, output=output
+        )
         return await self._poll(status)
 
     async def _poll(self, status: RenderStatus) -> RenderStatus:
@@ -167,8 +170,12 @@ class ExportFlow:
         client = ctx.account.client
         await self._save(JobState.DELIVERING)
         self.card.update(t(ctx.lang, "export_progress", percent=100, bar=progress_bar(100)), percent=100)
-        link = status.output_url or client.transport.url(f"/api/render/proxy/{status.render_id}/download")
-        web = await self._web_link()
+        # The proxy download URL answers only with the API token: never a link for users. Without
+        # a CDN URL the project's web-editor (claim) link stands in.
+        claim = await self._claim_link()
+        public = client.public_link(status)
+        link = public or claim or client.web_url
+        web = t(ctx.lang, "web_link", link=claim) if claim and public else ""
         caption = t(ctx.lang, "export_done_file", link=link) + (f"\n{web}" if web else "")
         cap = (
             ctx.out.upload_cap_for(ctx.chat)
@@ -209,16 +216,15 @@ class ExportFlow:
         await self.card.discard(t(ctx.lang, "export_delivered"))
         await self._save(JobState.DONE)
 
-    async def _web_link(self) -> str:
+    async def _claim_link(self) -> str:
         record = self.ctx.account.record
         if not record.task_id or not self.job.session_id:
             return ""
         try:
-            link = await self.ctx.account.client.claim_link(record.task_id, self.job.session_id)
+            return await self.ctx.account.client.claim_link(record.task_id, self.job.session_id)
         except NemoError as exc:
             log.info("claim link unavailable: %s", exc)
             return ""
-        return t(self.ctx.lang, "web_link", link=link)
 
     async def _fail(self, message: str) -> None:
         await self.card.finish(message, state=CardState.FAILED) if self.card.started else await send_safely(

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.skills import PROFILES, find_profile
+
 PositiveSeconds = Annotated[float, Field(gt=0)]
 
 
@@ -53,7 +55,9 @@ class Settings(BaseSettings):
     # Timing knobs, in seconds (defaults follow the NemoVideo skills)
     nemo_rate_limit_wait_s: PositiveSeconds = 30.0
     nemo_sse_max_s: PositiveSeconds = 900.0
-    nemo_sse_idle_timeout_s: PositiveSeconds = 600.0
+    # Heartbeats mean "still processing" (the skills), so by default only the 15-minute cap ends a
+    # stream that keeps sending them; a shorter value restores the older 10-minute cut-off.
+    nemo_sse_idle_timeout_s: PositiveSeconds = 900.0
     nemo_render_poll_max_s: PositiveSeconds = 30.0
     nemo_http_timeout_s: PositiveSeconds = 30.0
     nemobot_still_working_s: PositiveSeconds = 120.0
@@ -91,6 +95,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value
+
+    @field_validator("nemo_skill")
+    @classmethod
+    def _known_skill(cls, value: str) -> str:
+        # The same names and aliases as /skill; traffic is attributed to the canonical name.
+        profile = find_profile(value)
+        if profile is None:
+            raise ValueError(f"unknown skill {value.strip()!r}; valid: {', '.join(PROFILES)}")
+        return profile.name
 
     @field_validator("nemo_token")
     @classmethod

@@ -20,9 +20,9 @@ from core.acknowledge import acknowledge
 from core.chat import Action, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
-from core.gui_language import translate_gui
+from core.gui_language import IncrementalGuiTranslator, translate_gui
 from core.i18n import Lang, t
-from core.nemo.draft import diff_drafts, is_exportable, summarize_tracks
+from core.nemo.draft import diff_drafts, is_exportable, summarize_media, summarize_tracks
 from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTimedOut
 from core.nemo.events import Heartbeat
 from core.nemo.models import SessionState
@@ -46,11 +46,21 @@ def describe_changes(before: SessionState | None, after: SessionState, lang: Lan
 
 # "Timeline (3 tracks): 1. Video: …" as the agent sometimes writes it inline (in either language).
 _INLINE_TIMELINE = re.compile(r"(?:timeline|时间线|时间轴)\s*[(（]\s*\d+\s*(?:tracks?|条轨道)", re.IGNORECASE)
+_TRACK_ITEM = r'\d+\.\s*[^:：\n]{1,24}[:：]\s*(?:"[^"\n]*"|“[^”\n]*”|[^\s(（]+)(?:\s*[(（][^)）\n]*[)）])?'
+_INLINE_LIST = re.compile(
+    rf"{_INLINE_TIMELINE.pattern}\s*[)）]\s*[:：]\s*(?:{_TRACK_ITEM}\s*)+[.。]?[ \t]*", re.IGNORECASE
+)
 
 
 def lists_tracks(text: str) -> bool:
     """Whether the agent's reply already enumerates the timeline (then ours would repeat it)."""
     return _INLINE_TIMELINE.search(text) is not None
+
+
+def without_inline_timeline(text: str) -> str:
+    """The reply without a run-on "Timeline (2 tracks): 1. …" list, which the bot shows below
+    instead, one track a line and in the chat's language; text it cannot parse is kept."""
+    return _INLINE_LIST.sub("", text)
 
 
 def _exportable_only(buttons: Sequence[Action], after: SessionState | None) -> list[Action]:
@@ -70,11 +80,13 @@ class TurnRelay:
     def __init__(self, ctx: ChatContext, job: Job) -> None:
         self.ctx = ctx
         self.job = job
+        # Settled sentences are translated once; each flush only re-checks the reply's tail.
+        self._gui = IncrementalGuiTranslator(ctx.lang)
         self.reply = StreamingReply(
             ctx.out,
             ctx.chat,
             is_group=ctx.is_group,
-            transform=lambda text: translate_gui(text, ctx.lang).text,
+            transform=self._gui.feed,
             native=True,
             origin=ctx.origin,
             notify_after_s=ctx.settings.nemobot_notify_after_s,
@@ -108,8 +120,14 @@ class TurnRelay:
         client = ctx.account.client
         before: SessionState | None = None
         try:
+            first_contact = ctx.account.record.session_id is None
+            if first_contact:
+                # Creating the token and session takes a moment: say so rather than pause silently.
+                self.reply.update(t(ctx.lang, "connecting"))
             session_id = await ctx.session_id()
             before = await client.state(session_id)
+            if first_contact:
+                self.reply.update(t(ctx.lang, "connected"))
             self.job.session_id = session_id
             # The draft before the turn is kept with the job so a restart can still describe changes.
             await self._save(JobState.RUNNING, json.dumps(before.draft, default=str)[:200_000])
@@ -127,8 +145,11 @@ class TurnRelay:
         except StreamDropped:
             await self._recover(before, t(ctx.lang, "stream_dropped"))
             return
-        except StreamTimedOut as exc:
-            await self._recover(before, explain(exc, ctx.account, ctx.lang), polls=1)
+        except StreamTimedOut:
+            # The backend may well still be working: watch the state exactly as after a drop.
+            await self._recover(
+                before, t(ctx.lang, "turn_timeout_checking"), unchanged=t(ctx.lang, "turn_timeout_nochange")
+            )
             return
         except NemoError as exc:
             await self._fail(explain(exc, ctx.account, ctx.lang))
@@ -191,10 +212,20 @@ class TurnRelay:
         buttons = list(translation.actions)
         if turn.tool_calls:
             buttons += [a for a in AFTER_EDIT_ACTIONS if a not in buttons]
-        timeline = translation.show_timeline and not lists_tracks(text)
-        state = await self._read_state() if timeline or Action.EXPORT in buttons else None
-        if state is not None and timeline:
-            text += "\n\n" + "\n".join(summarize_tracks(state.draft, ctx.lang))
+        # What the panel the agent pointed at would show, listed here. The timeline appears once
+        # per turn: the agent's own run-on list gives way to ours, unless ours cannot be had.
+        bare = without_inline_timeline(text) if translation.show_timeline else text
+        timeline = translation.show_timeline and not lists_tracks(bare)
+        wanted = timeline or translation.show_media or Action.EXPORT in buttons
+        state = await self._read_state() if wanted else None
+        if state is not None:
+            shown = summarize_media(state.video_infos, ctx.lang) if translation.show_media else []
+            tracks = summarize_tracks(state.draft, ctx.lang) if timeline else []
+            if tracks:
+                text = bare
+                shown += [line for line in tracks if line not in shown]
+            if shown:
+                text += "\n\n" + "\n".join(shown)
         await self.reply.finish(text, buttons=_exportable_only(buttons, state))
         await self._save(JobState.DONE)
 
@@ -208,12 +239,14 @@ class TurnRelay:
             log.info("state read after a turn failed: %s", exc)
             return None
 
-    async def _recover(self, before: SessionState | None, notice: str, *, polls: int | None = None) -> None:
+    async def _recover(
+        self, before: SessionState | None, notice: str, *, unchanged: str | None = None
+    ) -> None:
         """Never re-send: watch the session state until it changes or the patience runs out."""
         ctx = self.ctx
         settings = ctx.settings
         self.reply.update(self._after_shown(notice))
-        count = polls if polls is not None else settings.nemobot_recovery_polls
+        count = settings.nemobot_recovery_polls
         delays = [settings.nemobot_recovery_first_s] + [settings.nemobot_recovery_next_s] * (count - 1)
         changes: list[str] = []
         for delay in delays:
@@ -231,13 +264,13 @@ class TurnRelay:
             await self.reply.finish(self._after_shown(text), buttons=AFTER_EDIT_ACTIONS)
             await self._save(JobState.DONE, "recovered after a dropped stream")
             return
-        final = notice if polls == 1 else t(ctx.lang, "stream_lost")
+        final = unchanged or t(ctx.lang, "stream_lost")
         await self.reply.finish(self._after_shown(final))
         await self._save(JobState.FAILED, "no change after the stream was lost")
 
     def _after_shown(self, text: str) -> str:
         """The agent's text shown so far (GUI language translated), then ``text`` below it."""
-        shown = translate_gui(self._visible, self.ctx.lang).text if self._visible else ""
+        shown = self._gui.feed(self._visible) if self._visible else ""
         return "\n\n".join(part for part in (shown, text) if part)
 
     async def _fail(self, message: str) -> None:

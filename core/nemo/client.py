@@ -39,7 +39,17 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 APP_NAME = "nemo_agent"
 DEFAULT_OUTPUT: Mapping[str, str] = {"format": "mp4", "quality": "high"}
+# What every published skill sends as `task_name` when it creates a session.
+TASK_NAME = "project"
 _ERROR_BODY_MAX = 64 * 1024
+
+
+def render_output(resolution: str | None = None) -> dict[str, str]:
+    """The render body's ``output``: mp4/high, plus ``resolution`` (e.g. ``"1080p"``) when asked for."""
+    output = dict(DEFAULT_OUTPUT)
+    if resolution:
+        output["resolution"] = resolution
+    return output
 
 
 def new_render_id() -> str:
@@ -82,6 +92,9 @@ class NemoClient:
         self._sse_max_s = sse_max_s
         self._sse_idle_s = sse_idle_timeout_s
         self._sleep = sleep
+        # The account's user id as the state endpoint reports it: later docs elide it from the
+        # token and create-session answers ("get <id> from create-session or state response").
+        self.state_user_id: str | None = None
 
     async def _with_retries(self, send: Callable[[str], Awaitable[T]]) -> T:
         renewed = waited = False
@@ -107,7 +120,7 @@ class NemoClient:
 
     # Sessions and chat -------------------------------------------------------------------------
 
-    async def create_session(self, task_name: str = "project", language: str = "en") -> SessionInfo:
+    async def create_session(self, task_name: str = TASK_NAME, language: str = "en") -> SessionInfo:
         data = await self._call(
             "POST",
             f"/api/tasks/me/with-session/{APP_NAME}",
@@ -122,6 +135,8 @@ class NemoClient:
             "user_id": "me",
             "session_id": session_id,
             "new_message": {"parts": [{"text": text}]},
+            # ADK's RunAgentRequest field: token-level partial events, so replies stream as typed.
+            "streaming": True,
         }
         return TurnStream(
             self.transport,
@@ -135,7 +150,10 @@ class NemoClient:
 
     async def state(self, session_id: str) -> SessionState:
         data = await self._call("GET", f"/api/state/{APP_NAME}/me/{quote(session_id)}/latest")
-        return parse_state(data)
+        state = parse_state(data)
+        if state.user_id:
+            self.state_user_id = state.user_id
+        return state
 
     async def credits(self) -> Credits:
         return parse_credits(await self._call("GET", "/api/credits/balance/simple"))
@@ -177,6 +195,13 @@ class NemoClient:
         return parse_upload(data)
 
     # Export ------------------------------------------------------------------------------------
+
+    def public_link(self, status: RenderStatus) -> str | None:
+        """A link to the finished video a user can open: the CDN ``output_url``, or None.
+
+        The proxy download URL is never offered: it answers only with the API token.
+        """
+        return status.output_url
 
     async def render_status(self, render_id: str) -> RenderStatus:
         data = await self._call("GET", f"/api/render/proxy/lambda/{quote(render_id)}")
@@ -314,9 +339,11 @@ class NemoClient:
     def register_link(self, anon_id: str | None = None) -> str:
         """Where an anonymous user goes to register (``?bind=`` keeps their anonymous work).
 
-        ``anon_id`` stands in when the token source has not seen the id yet (a stored one).
+        ``anon_id`` stands in when the token source has not seen the id yet (a stored one); the id
+        the state endpoint reported is the last resort (token answers may elide it).
         """
-        anon_id = self.tokens.anonymous_user_id or anon_id
+        from_state = self.state_user_id if (self.state_user_id or "").startswith("anon_") else None
+        anon_id = self.tokens.anonymous_user_id or anon_id or from_state
         if anon_id:
             return f"{self.web_url}/register?{urlencode({'bind': anon_id})}"
         return f"{self.web_url}/register"

@@ -75,6 +75,7 @@ _PHRASES: Final[dict[str, dict[str, str]]] = {
         "seconds": "{n}s",
         "span": "{start}-{end}s",
         "list": ", ",
+        "generated": "generated",
     },
     "zh": {
         "clips": "{n} 个片段",
@@ -98,8 +99,13 @@ _PHRASES: Final[dict[str, dict[str, str]]] = {
         "seconds": "{n} 秒",
         "span": "{start}-{end} 秒",
         "list": "、",
+        "generated": "AI 生成",
     },
 }
+
+
+# A media file's type in the Media panel list (English keeps the backend's word).
+_MEDIA_KINDS: Final[dict[str, dict[str, str]]] = {"zh": {"video": "视频", "image": "图片", "audio": "音频"}}
 
 
 def _say(lang: str, key: str, count: int | None = None, **values: object) -> str:
@@ -230,6 +236,9 @@ def _read_track(track: Mapping[object, object], segs: list[Mapping[object, objec
 
 def _audio_label(track: Mapping[object, object], segs: list[Mapping[object, object]]) -> str:
     """BGM when it looks like music (a music hint, or a plain name); Audio for voice or unknown."""
+    role = next((r for m in (track, *segs) if isinstance(r := m.get("role"), str) and r), None)
+    if role is not None:  # a stated role wins: only music is background music
+        return "BGM" if any(h in role.lower() for h in _MUSIC_HINTS) else "Audio"
     keys = ("name", "title", "type", "kind", "category", *_SOURCE_KEYS)
     hints = " ".join(v.lower() for m in (track, *segs) for k in keys if isinstance(v := m.get(k), str))
     if any(h in hints for h in _VOICE_HINTS):
@@ -415,3 +424,29 @@ def _range(span: tuple[float, float], lang: str = "en") -> str:
 
 def _length(span: tuple[float, float], lang: str = "en") -> str:
     return _say(lang, "seconds", n=_secs(span[1] - span[0]))
+
+
+def summarize_media(video_infos: object, lang: str = "en") -> list[str]:
+    """One line per file in the project (what the web editor's Media panel lists).
+
+    ``1. interview.mp4 (video, 45s)``; generated media is marked as such. Unknown shapes are skipped.
+    """
+    kinds = _MEDIA_KINDS.get(lang, {})
+    if not isinstance(video_infos, list | tuple):
+        return []
+    lines: list[str] = []
+    for info in video_infos:
+        if not isinstance(info, Mapping):
+            continue
+        name = _segment_name({"name": info.get("filename")}) or _segment_name(info) or "file"
+        bits = [kinds.get(kind, kind)] if isinstance(kind := info.get("file_type"), str) and kind else []
+        duration = info.get("duration")
+        if isinstance(duration, int | float) and not isinstance(duration, bool) and 0 < duration < 1e7:
+            bits.append(_say(lang, "seconds", n=f"{duration:g}"))
+        if info.get("source") == "generated":
+            bits.append(_say(lang, "generated"))
+        details = ""
+        if bits:
+            details = f"（{'，'.join(bits)}）" if lang == "zh" else f" ({', '.join(bits)})"
+        lines.append(f"{len(lines) + 1}. {name}{details}")
+    return lines

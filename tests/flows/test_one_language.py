@@ -42,11 +42,13 @@ async def test_a_chinese_chat_reads_chinese_timelines_changes_and_status(harness
 
 
 async def test_the_timeline_is_shown_once_per_turn(harness: Harness) -> None:
-    """When the agent already lists the tracks inline, the bot does not add its own list below."""
+    """The agent's run-on "Timeline (3 tracks): 1. …" gives way to the bot's list below, one track a
+    line: the tracks appear once."""
     harness.sim.force_next_turn(Scenario.GENERATION)
     await harness.say("make a 5 second video of the sea")
     reply = harness.out.messages[-1].text
-    assert "Timeline (3 tracks)" in reply, "the agent listed the tracks itself"
+    assert "Timeline (3 tracks)" not in reply
+    assert re.search(r"^1\. Video: ", reply, re.MULTILINE), reply
     assert reply.count("Lo-fi Sunrise") == 1, reply
 
 
