@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from core.access import today
 from core.chat import Action, ChatKey, Inbound
 from core.explain import explain
+from core.exports import forces_new_render
 from core.i18n import Lang, media_kind, parse_lang, t
 from core.intents import Command, command_action, export_resolution, find_links, find_media_urls
 from core.nemo.draft import is_exportable, summarize_draft
@@ -48,9 +49,16 @@ class CommandHandler:
                 await self._bot.enqueue_upload(inbound, out, lang, inbound.attachments, caption="")
             else:
                 await send_safely(out, chat, await self._bot.upload_hint(chat, lang))
-        elif action is Action.EXPORT and export_resolution(args):  # "/export 4k"
+        elif action is Action.EXPORT and (export_resolution(args) or forces_new_render(args)):
+            # "/export 4k"; "/export force" renders anew even a draft rendered before (core/exports.py).
             await self._bot.enqueue_export(
-                chat, out, lang, inbound.sender.user_id, inbound.is_group, resolution=export_resolution(args)
+                chat,
+                out,
+                lang,
+                inbound.sender.user_id,
+                inbound.is_group,
+                resolution=export_resolution(args),
+                force=forces_new_render(args),
             )
         elif action is not None:
             await self.run_action(

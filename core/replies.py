@@ -24,31 +24,38 @@ from core.ports import (
     PlatformRateLimited,
     ReplySender,
 )
+from core.redact import redact_for_chat
 
 log = logging.getLogger(__name__)
 
 # Keep a margin under the platform's hard limit: entity parsing and formatting can add length.
 _MARGIN = 0.97
+# A reply shows at most this many platform messages; the rest is in the web editor. A 1 MB reply
+# must not become hundreds of messages (and hundreds of rate-limited sends holding the chat).
+MAX_REPLY_MESSAGES = 3
+OVERFLOW_NOTE = "… (the rest is in the web editor)"
 
 
 def split_text(text: str, limit: int, length: Callable[[str], int] = len) -> list[str]:
     """Split ``text`` into pieces of at most ``limit`` (as ``length`` counts), at the nicest break.
 
     Paragraph breaks are preferred, then line breaks, then spaces; a single overlong word is cut.
+    Linear in ``len(text)``: every piece is searched within a window of ``limit`` characters
+    (``length`` never counts a character as less than one), never over the whole rest.
     """
     budget = max(16, int(limit * _MARGIN))
     pieces: list[str] = []
-    rest = text
-    while length(rest) > budget:
+    start, end = 0, len(text)
+    while length(text[start : start + budget + 1]) > budget:
         # Largest prefix that fits, found by bisection on the character count.
-        low, high = 1, len(rest)
+        low, high = 1, min(end - start, budget)
         while low < high:
             mid = (low + high + 1) // 2
-            if length(rest[:mid]) <= budget:
+            if length(text[start : start + mid]) <= budget:
                 low = mid
             else:
                 high = mid - 1
-        window = rest[:low]
+        window = text[start : start + low]
         cut = -1
         for separator in ("\n\n", "\n", " "):
             cut = window.rfind(separator)
@@ -56,8 +63,11 @@ def split_text(text: str, limit: int, length: Callable[[str], int] = len) -> lis
                 break
         if cut <= low // 3:
             cut = low
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
+        pieces.append(window[:cut].rstrip())
+        start += cut
+        while start < end and text[start].isspace():
+            start += 1
+    rest = text[start:]
     if rest or not pieces:
         pieces.append(rest)
     return pieces
@@ -85,6 +95,9 @@ class StreamingReply:
     With an ``origin`` (the user's message) and ``notify_after_s``, a reply that took at least that
     long ends as a *new* message replying to the origin (a notification), and the streamed
     messages are removed, rather than ending as a silent edit.
+
+    With a ``card_title``, an outbound that is a :class:`~core.ports.CardSender` draws the text as a
+    job card (Discord embeds); :meth:`finish` takes the card's end ``state``.
     """
 
     DRAFT_REFRESH_S = 20.0
@@ -97,6 +110,8 @@ class StreamingReply:
         is_group: bool = False,
         clock: Callable[[], float] | None = None,
         transform: Callable[[str], str] | None = None,
+        max_messages: int = MAX_REPLY_MESSAGES,
+        overflow_note: str = OVERFLOW_NOTE,
         native: bool = False,
         origin: MessageRef | None = None,
         notify_after_s: float | None = None,
@@ -120,6 +135,7 @@ class StreamingReply:
         self._draft_keeper: asyncio.Task[None] | None = None
         self._origin = origin
         self._notify_after_s = notify_after_s
+        self._reply_first = False
         self.drafts = 0
         # A progress card (exports): drawn as a card where the platform can, else as text.
         self._cards: CardSender | None = out if card_title and isinstance(out, CardSender) else None
@@ -129,9 +145,15 @@ class StreamingReply:
         self._state = CardState.RUNNING
         # Applied once per flush, not per token: rewriting the whole reply on every event is O(n²).
         self._transform = transform
+        self._max_messages = max(1, max_messages)
+        self._overflow_note = overflow_note
+        # More characters than this can never be shown (a character counts at least one unit).
+        self._window = self._limits.max_text * self._max_messages + 1
         self._refs: list[MessageRef] = []
         self._shown: list[str] = []
-        self._pending: str | None = None
+        # The newest text, built on demand: a reply growing with every token is joined once per
+        # flush (at most once per edit interval), not once per token.
+        self._pending: Callable[[], str] | None = None
         self._last_edit = float("-inf")
         self._flusher: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -152,10 +174,16 @@ class StreamingReply:
     def update(self, text: str, *, percent: int | None = None) -> None:
         """Show ``text`` (the whole reply so far) soon; cheap to call on every token. ``percent``
         is the progress a card shows (text shows it inside ``text`` already)."""
-        if not text.strip() or self.unavailable:
+        if text.strip():
+            self._percent = percent
+            self.update_with(lambda: text)
+
+    def update_with(self, supplier: Callable[[], str]) -> None:
+        """Like :meth:`update`, with the text built by ``supplier`` only when it is shown; constant
+        cost per call however long the reply grows. Blank text is not shown."""
+        if self.unavailable:
             return
-        self._percent = percent
-        self._pending = text
+        self._pending = supplier
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_soon(), name=f"reply-flush:{self._chat}")
 
@@ -163,8 +191,11 @@ class StreamingReply:
         delay = self._last_edit + self._interval - self._clock()
         if delay > 0:
             await asyncio.sleep(delay)
-        text, self._pending = self._pending, None
-        if text is not None:
+        supplier, self._pending = self._pending, None
+        text = supplier() if supplier is not None else None
+        if text is not None and text.strip():
+            # Only what can be shown is transformed and split: the cost of a flush is bounded.
+            text = text[: self._window + 1]
             if self._transform is not None:
                 text = self._transform(text)
             self._rendering = True
@@ -239,12 +270,12 @@ class StreamingReply:
                     with contextlib.suppress(PlatformError):
                         await self._send_draft(self._draft_text)
 
-    def _pending_text(self) -> str | None:
+    def _pending_text(self) -> Callable[[], str] | None:
         return self._pending
 
     def _keep_pending(self, text: str) -> None:
         if self._pending is None:
-            self._pending = text
+            self._pending = lambda: text
 
     async def finish(
         self, text: str, *, buttons: Sequence[Action] = (), state: CardState = CardState.DONE
@@ -292,9 +323,23 @@ class StreamingReply:
         log.warning("gave up delivering a final reply in %s", self._chat)
         return False
 
+    def _pieces(self, text: str) -> list[str]:
+        """The messages that show ``text``: at most ``max_messages``, the last one ending with the
+        overflow note when the text goes on; tokens masked whatever the text carried."""
+        limit, length = self._limits.max_text, self._limits.text_length
+        window = redact_for_chat(text[: self._window + 1])
+        pieces = split_text(window, limit, length)
+        if len(pieces) <= self._max_messages and len(text) <= self._window:
+            return pieces
+        pieces = pieces[: self._max_messages]
+        note = "\n\n" + self._overflow_note
+        room = max(32, limit - int(length(note) / _MARGIN) - 1)
+        pieces[-1] = split_text(pieces[-1], room, length)[0].rstrip() + note
+        return pieces
+
     def _should_notify(self) -> bool:
         """A slow reply ends as a new message replying to the user (a notification)."""
-        if self._origin is None or self._notify_after_s is None:
+        if self._origin is None or self._notify_after_s is None or self._cards is not None:
             return False
         if not isinstance(self._out, ReplySender):
             return False
@@ -322,8 +367,6 @@ class StreamingReply:
                 except PlatformError as exc:
                     log.info("could not remove a streamed message in %s: %s", self._chat, exc)
 
-    _reply_first = False
-
     async def _send_draft(self, piece: str) -> None:
         assert self._drafts is not None
         await self._drafts.send_draft(self._chat, self._draft_id, piece)
@@ -338,7 +381,7 @@ class StreamingReply:
             await self._render_card(text, buttons=buttons)
             return
         async with self._lock:
-            pieces = split_text(text, self._limits.max_text, self._limits.text_length)
+            pieces = self._pieces(text)
             for index, piece in enumerate(pieces):
                 last = index == len(pieces) - 1
                 piece_buttons = buttons if last else ()
@@ -361,7 +404,7 @@ class StreamingReply:
 
     async def _render_card(self, text: str, *, buttons: Sequence[Action]) -> None:
         assert self._cards is not None
-        card = JobCard(self._card_title, text, self._state, self._percent, self._requester)
+        card = JobCard(self._card_title, redact_for_chat(text), self._state, self._percent, self._requester)
         async with self._lock:
             if self._refs:
                 try:
@@ -399,8 +442,10 @@ class StreamingReply:
 
 
 async def send_safely(out: Outbound, chat: ChatKey, text: str, *, buttons: Sequence[Action] = ()) -> None:
-    """Send a (possibly long) message, riding out platform rate limits; a gone chat is logged only."""
-    pieces = split_text(text, out.limits.max_text, out.limits.text_length)
+    """Send a (possibly long) message, riding out platform rate limits; a gone chat is logged only.
+
+    Tokens are masked whatever the text carried (an error quoting the user's input, say)."""
+    pieces = split_text(redact_for_chat(text), out.limits.max_text, out.limits.text_length)
     for index, piece in enumerate(pieces):
         for _attempt in range(5):
             try:

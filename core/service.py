@@ -20,7 +20,7 @@ from core.chat import Action, Attachment, ChatKey, Inbound, MessageRef
 from core.chat_queue import ChatQueues
 from core.commands import CommandHandler
 from core.context import ChatContext
-from core.exports import ExportFlow
+from core.exports import ExportFlow, RenderRequest
 from core.i18n import Lang, detect_language, t
 from core.intents import Intent, parse_command, route
 from core.nemo.transport import NemoTransport
@@ -334,9 +334,12 @@ class NemoBot:
         requester: str,
         is_group: bool,
         resolution: str | None = None,
+        *,
+        force: bool = False,
     ) -> None:
-        # A render job's payload is the resolution asked for ("" = the backend's default).
-        job = self._new_job(chat, JobKind.RENDER, requester=requester, payload=resolution or "")
+        # A render job's payload is what was asked for: resolution, force (see core/exports.py).
+        payload = RenderRequest(resolution=resolution, force=force).encode()
+        job = self._new_job(chat, JobKind.RENDER, requester=requester, payload=payload)
         await self.store.save_job(job)
 
         async def work() -> None:

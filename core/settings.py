@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     nemobot_messages_per_minute: Annotated[int, Field(ge=0)] = 20
     # Key for tokens at rest (Fernet, urlsafe base64 of 32 bytes); generated into the data dir if unset.
     nemobot_secret_key: SecretStr | None = None
+    # Hosts the bot may download from although they resolve to private or local addresses (a CDN
+    # on the operator's network); NEMO_API_URL's host is always trusted.
+    nemobot_trusted_hosts: str = ""
 
     # nemobot itself
     nemobot_data_dir: Path = Path("./data")

@@ -274,6 +274,21 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # The progress card's last state once the result message is out.
     "export_delivered": {"en": "✅ Export finished.", "zh": "✅ 导出完成。"},
+    # The end of a reply too long to show in full (core/replies.py caps it at a few messages).
+    "reply_rest_in_editor": {
+        "en": "… (the rest is in the web editor)",
+        "zh": "……（其余内容请在网页编辑器中查看）",
+    },
+    "upload_url_refused": {
+        "en": "🚫 {url} points into a private or local network, so it can't be imported. "
+        "Use a public link, or send the file itself.",
+        "zh": "🚫 {url} 指向内网或本机地址，无法导入。请使用公开链接，或直接发送文件。",
+    },
+    "export_unchanged": {
+        "en": "♻️ Nothing changed since the last export, so here it is again (no new render). "
+        "Send /export force to render it anew.",
+        "zh": "♻️ 自上次导出后没有改动，再次发送上次的结果（不重新渲染）。发送 /export force 可重新渲染。",
+    },
     # First render failed; retrying once with a new render id.
     "export_failed_retrying": {
         "en": "The export hit a snag – trying once more…",

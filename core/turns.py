@@ -26,6 +26,7 @@ from core.nemo.draft import diff_drafts, is_exportable, summarize_media, summari
 from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTimedOut
 from core.nemo.events import Heartbeat
 from core.nemo.models import SessionState
+from core.nemo.transcript import TurnTranscript
 from core.nemo.turn import TurnStream
 from core.ports import Job, JobState, Reaction
 from core.replies import StreamingReply, send_safely
@@ -87,12 +88,14 @@ class TurnRelay:
             ctx.chat,
             is_group=ctx.is_group,
             transform=self._gui.feed,
+            overflow_note=t(ctx.lang, "reply_rest_in_editor"),
             native=True,
             origin=ctx.origin,
             notify_after_s=ctx.settings.nemobot_notify_after_s,
         )
         self._last_activity = 0.0
-        self._visible = ""
+        self._transcript: TurnTranscript | None = None
+        self._seen_version = 0
         self._quiet_notice = ""
 
     async def _save(self, state: JobState, detail: str | None = None) -> None:
@@ -165,20 +168,27 @@ class TurnRelay:
                 if isinstance(event, Heartbeat):
                     continue
                 self._last_activity = loop.time()
-                if self._quiet_notice or turn.transcript.text != self._visible:
+                # Compared by version, not by text: per event this costs the same at 1 MB as at 1 KB.
+                if self._quiet_notice or turn.transcript.version != self._seen_version:
                     self._quiet_notice = ""
-                    self._visible = turn.transcript.text
+                    self._transcript = turn.transcript
+                    self._seen_version = turn.transcript.version
                     self._show()
         finally:
             watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watchdog
 
+    @property
+    def _visible(self) -> str:
+        """The agent's text shown so far."""
+        return self._transcript.text if self._transcript is not None else ""
+
     def _show(self) -> None:
-        # Raw text: the reply translates GUI language once per flush, not on every event.
-        parts = [part for part in (self._visible, self._quiet_notice) if part]
-        if parts:
-            self.reply.update("\n\n".join(parts))
+        # Raw text, built when the reply flushes: the reply translates GUI language and joins the
+        # transcript once per flush, not on every event.
+        notice = self._quiet_notice
+        self.reply.update_with(lambda: "\n\n".join(part for part in (self._visible, notice) if part))
 
     async def _still_working_watchdog(self) -> None:
         """Every quiet stretch of NEMOBOT_STILL_WORKING_S updates one notice (never a new message)."""

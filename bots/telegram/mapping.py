@@ -217,5 +217,6 @@ def to_inbound(
         addressed=is_addressed(message, me),
         message_id=message_key(message),
         is_group=group,
+        # What /token deletes, and what reactions and notifying replies point at.
         ref=MessageRef(chat_key(message), str(message.message_id)),
     )

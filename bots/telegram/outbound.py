@@ -243,14 +243,21 @@ class TelegramOutbound:
             log.debug("no reaction in telegram chat %s: %s", chat_id, exc.message)
 
     async def delete_message(self, ref: MessageRef) -> bool:
-        """deleteMessage (the bot's own within 48 h; others' in groups only as an admin)."""
+        """Delete a message: a user's /token message, or the bot's own streamed reply or progress
+        card. Bots may delete any message in a private chat and their own within 48 h; others' in
+        groups only as an admin with "delete messages". False where Telegram refuses."""
         chat_id, _thread = _target(ref.chat)
         try:
             return bool(await self._bot.delete_message(chat_id, int(ref.message_id)))
         except TelegramError as exc:
             if isinstance(exc, RetryAfter):
                 self._pacer.block(chat_id, retry_after_seconds(exc))
-            log.info("could not delete a message in telegram chat %s: %s", chat_id, exc.message)
+            log.info(
+                "could not delete message %s in %s: %s",
+                ref.message_id,
+                chat_id,
+                translate(exc, "deleteMessage", self._secrets),
+            )
             return False
 
     async def chat_action(self, chat: ChatKey, action: ChatAction) -> None:

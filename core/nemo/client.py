@@ -18,6 +18,7 @@ from core.nemo.errors import (
     ApiError,
     AuthError,
     BackendUnavailable,
+    DownloadRefused,
     RateLimited,
     RenderRejected,
 )
@@ -33,6 +34,7 @@ from core.nemo.parsing import (
 )
 from core.nemo.transport import NemoTransport, translating_transport_errors
 from core.nemo.turn import TurnStream
+from core.netguard import NetGuard, UnsafeUrl, host_of
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,17 @@ DEFAULT_OUTPUT: Mapping[str, str] = {"format": "mp4", "quality": "high"}
 # What every published skill sends as `task_name` when it creates a session.
 TASK_NAME = "project"
 _ERROR_BODY_MAX = 64 * 1024
+_MAX_REDIRECTS = 5
+# Uploads of hundreds of MB take a while in total, so there is no overall limit; but each phase
+# is bounded: a backend that stops reading the body (write) or never answers once it has it (read)
+# ends the upload with an error instead of holding the chat's queue forever.
+UPLOAD_TIMEOUT = httpx.Timeout(connect=30.0, write=120.0, read=600.0, pool=60.0)
+_MP4_HEAD = 8
+
+
+def looks_like_mp4(head: bytes) -> bool:
+    """An ISO-BMFF file (MP4) starts with a box whose type, at offset 4, is ``ftyp``."""
+    return len(head) >= _MP4_HEAD and head[4:8] == b"ftyp"
 
 
 def render_output(resolution: str | None = None) -> dict[str, str]:
@@ -172,15 +185,13 @@ class NemoClient:
 
         async def send(token: str) -> Any:
             body = MultipartBody(sources)
-            # Uploads of hundreds of MB take a while; only the connect phase is kept short.
-            timeout = httpx.Timeout(None, connect=30.0)
             return await self.transport.call(
                 "POST",
                 path,
                 token=token,
                 content=body.stream(progress),
                 headers=body.headers,
-                request_timeout=timeout,
+                request_timeout=UPLOAD_TIMEOUT,
             )
 
         return parse_upload(await self._with_retries(send))
@@ -256,23 +267,33 @@ class NemoClient:
         destination: Path,
         *,
         max_bytes: int | None = None,
+        guard: NetGuard | None = None,
+        total_s: float | None = None,
         on_size: Callable[[int], None] | None = None,
     ) -> int:
         """Stream a finished render to ``destination``: the CDN URL first, the proxy as fallback.
 
         Returns the byte count. ``max_bytes`` stops early (returns -1) when the file would be larger;
         ``on_size`` then hears the file's real size where the server announced it.
+        ``guard`` checks every URL (and every redirect) before it is fetched; ``total_s`` bounds the
+        whole download, so a CDN that trickles bytes cannot hold the chat's queue. A file that does
+        not start like an MP4 (``ftyp`` at offset 4) raises :class:`DownloadRefused` and is deleted.
         """
-        if output_url:
-            try:
-                return await self._download(output_url, None, destination, max_bytes, on_size)
-            except (BackendUnavailable, ApiError) as exc:
-                log.info("render download from the CDN failed, trying the proxy: %s", exc)
-        proxy_url = self.transport.url(f"/api/render/proxy/{quote(render_id)}/download")
-        # The proxy needs the token: a 1001 renews it and a 429 waits, like any other call.
-        return await self._with_retries(
-            lambda token: self._download(proxy_url, token, destination, max_bytes, on_size)
-        )
+        try:
+            async with asyncio.timeout(total_s):
+                if output_url:
+                    try:
+                        return await self._download(output_url, None, destination, max_bytes, guard, on_size)
+                    except (BackendUnavailable, ApiError) as exc:
+                        log.info("render download from the CDN failed, trying the proxy: %s", exc)
+                proxy_url = self.transport.url(f"/api/render/proxy/{quote(render_id, safe='')}/download")
+                # The proxy needs the token: a 1001 renews it and a 429 waits, like any other call.
+                return await self._with_retries(
+                    lambda token: self._download(proxy_url, token, destination, max_bytes, guard, on_size)
+                )
+        except TimeoutError:
+            await asyncio.to_thread(destination.unlink, missing_ok=True)
+            raise BackendUnavailable("the render download took too long") from None
 
     async def _download(
         self,
@@ -280,43 +301,71 @@ class NemoClient:
         token: str | None,
         destination: Path,
         max_bytes: int | None,
+        guard: NetGuard | None,
         on_size: Callable[[int], None] | None = None,
     ) -> int:
         headers = self.transport.headers(token) if token is not None else {}
-        written = 0
-        opened = False
-        try:
+        first_host = host_of(url)
+        for _hop in range(_MAX_REDIRECTS + 1):
+            if guard is not None:
+                try:
+                    await guard.check(url)
+                except UnsafeUrl as exc:
+                    raise DownloadRefused(f"render download refused: {exc}") from None
             with translating_transport_errors("render download"):
                 async with self.transport.http.stream(
-                    "GET", url, headers=headers, timeout=httpx.Timeout(60.0)
+                    "GET", url, headers=headers, timeout=httpx.Timeout(60.0), follow_redirects=False
                 ) as response:
-                    content_type = response.headers.get("content-type", "")
-                    if response.status_code != 200 or "json" in content_type:
-                        # An error answer (possibly HTTP 200 + `code`, e.g. 1001) is never saved as
-                        # the video: read a bounded prefix and raise what it carries.
-                        body = b""
-                        async for chunk in response.aiter_bytes():
-                            body += chunk
-                            if len(body) > _ERROR_BODY_MAX:
-                                break
-                        unwrap(response.status_code, body)
-                        raise BackendUnavailable(f"render download answered {content_type}, not a file")
-                    length = response.headers.get("content-length")
-                    if max_bytes is not None and length and length.isdigit() and int(length) > max_bytes:
-                        if on_size is not None:
-                            on_size(int(length))
-                        return -1
-                    # Chunks are small and land in the page cache; a thread hop per chunk would cost more.
-                    opened = True
-                    with destination.open("wb") as handle:
-                        async for chunk in response.aiter_bytes():
-                            written += len(chunk)
-                            if max_bytes is not None and written > max_bytes:
-                                break
-                            handle.write(chunk)
+                    if response.is_redirect and "location" in response.headers:
+                        url = str(response.url.join(response.headers["location"]))
+                        if host_of(url) != first_host:
+                            headers = {}  # the token is for the backend, never for another host
+                        continue
+                    return await self._save_download(response, destination, max_bytes, on_size)
+        raise BackendUnavailable("render download: too many redirects")
+
+    async def _save_download(
+        self,
+        response: httpx.Response,
+        destination: Path,
+        max_bytes: int | None,
+        on_size: Callable[[int], None] | None = None,
+    ) -> int:
+        content_type = response.headers.get("content-type", "")
+        if response.status_code != 200 or "json" in content_type:
+            # An error answer (possibly HTTP 200 + `code`, e.g. 1001) is never saved as the video:
+            # read a bounded prefix and raise what it carries.
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > _ERROR_BODY_MAX:
+                    break
+            unwrap(response.status_code, body)
+            raise BackendUnavailable(f"render download answered {content_type}, not a file")
+        length = response.headers.get("content-length")
+        if max_bytes is not None and length and length.isdigit() and int(length) > max_bytes:
+            if on_size is not None:
+                on_size(int(length))
+            return -1
+        written = 0
+        head = b""
+        try:
+            # Chunks are small and land in the page cache; a thread hop per chunk would cost more.
+            with destination.open("wb") as handle:
+                async for chunk in response.aiter_bytes():
+                    if len(head) < _MP4_HEAD:
+                        head += chunk[: _MP4_HEAD - len(head)]
+                        if len(head) >= _MP4_HEAD and not looks_like_mp4(head):
+                            raise DownloadRefused("the render download is not an MP4")
+                    written += len(chunk)
+                    if max_bytes is not None and written > max_bytes:
+                        break
+                    handle.write(chunk)
+            if written and not looks_like_mp4(head):
+                raise DownloadRefused("the render download is not an MP4")
         except BaseException:
-            if opened:  # never leave a truncated file behind
-                await asyncio.to_thread(destination.unlink, missing_ok=True)
+            # Never leave a truncated or refused file behind.
+            await asyncio.to_thread(destination.unlink, missing_ok=True)
             raise
         if max_bytes is not None and written > max_bytes:
             await asyncio.to_thread(destination.unlink, missing_ok=True)

@@ -193,13 +193,6 @@ async def set_message_reaction(api: FakeBotApi, call: Call) -> Any:
     return True
 
 
-async def delete_message(api: FakeBotApi, call: Call) -> Any:
-    chat_id = _int(call.params, "chat_id")
-    if api.messages.pop((chat_id, _int(call.params, "message_id")), None) is None:
-        raise ApiError(400, "Bad Request: message to delete not found")
-    return True
-
-
 async def send_chat_action(api: FakeBotApi, call: Call) -> Any:
     api.check_chat(_int(call.params, "chat_id"))
     return True
@@ -249,6 +242,18 @@ async def answer_callback_query(api: FakeBotApi, call: Call) -> Any:
     return True
 
 
+async def delete_message(api: FakeBotApi, call: Call) -> Any:
+    """The bot's own messages anywhere (within 48 h); users' messages in private chats, and in
+    groups only where the bot was made an admin (``api.admin_in``)."""
+    chat_id = _int(call.params, "chat_id")
+    message_id = _int(call.params, "message_id")
+    own = api.messages.pop((chat_id, message_id), None) is not None
+    if not own and chat_id < 0 and chat_id not in api.admin_in:
+        raise ApiError(400, "Bad Request: message can't be deleted")
+    api.deleted.append((chat_id, message_id))
+    return True
+
+
 METHODS: dict[str, Handler] = {
     "getUpdates": get_updates,
     "sendMessage": send_message,
@@ -257,13 +262,13 @@ METHODS: dict[str, Handler] = {
     "sendChatAction": send_chat_action,
     "sendMessageDraft": send_message_draft,
     "setMessageReaction": set_message_reaction,
-    "deleteMessage": delete_message,
     "getFile": get_file,
     "getMe": get_me,
     "setWebhook": set_webhook,
     "deleteWebhook": delete_webhook,
     "setMyCommands": set_my_commands,
     "answerCallbackQuery": answer_callback_query,
+    "deleteMessage": delete_message,
 }
 
 
