@@ -130,9 +130,10 @@ class CommandHandler:
         if not state.video_infos and not state.draft:
             await send_safely(out, chat, t(lang, "status_empty"))
             return
+        left, right = ("（", "）") if lang == "zh" else (" (", ")")
         uploads = [
-            f"• {info.get('filename') or info.get('name') or 'file'} "
-            f"({media_kind(lang, info.get('file_type') or info.get('type'))})"
+            f"• {info.get('filename') or info.get('name') or 'file'}"
+            f"{left}{media_kind(lang, info.get('file_type') or info.get('type'))}{right}"
             for info in state.video_infos
         ]
         await send_safely(
