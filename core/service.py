@@ -87,7 +87,13 @@ class NemoBot:
             log.debug("duplicate message %s in %s ignored", claim, inbound.chat)
             return
         req = Request(
-            inbound.chat, out, _language(record, fallback), inbound.sender, inbound.is_group, record
+            inbound.chat,
+            out,
+            _language(record, fallback),
+            inbound.sender,
+            inbound.is_group,
+            record,
+            origin=inbound.ref,
         )
         try:
             if await self._admitted(req):
@@ -206,7 +212,8 @@ class NemoBot:
         chat, user_id = req.chat, req.sender.user_id
         if not self._gate.allowed(chat, user_id):
             if self._gate.should_explain_refusal(chat, user_id):
-                await send_safely(req.aside or req.out, chat, t(req.lang, "not_allowed"))
+                user = f"{chat.platform}:{user_id}"
+                await send_safely(req.aside or req.out, chat, t(req.lang, "not_allowed", user=user))
             return False
         within, warn = self._gate.rate(chat, user_id)
         if not within:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from core.access import Gate
 from core.accounts import Accounts
+from core.acknowledge import acknowledge
 from core.chat import Attachment, ChatKey, MessageRef, Sender
 from core.chat_queue import ChatQueues, Item
 from core.context import ChatContext
@@ -26,7 +27,7 @@ from core.i18n import Lang, t
 from core.inbound import CoreUnavailable
 from core.intents import parse_command
 from core.nemo.errors import NemoError
-from core.ports import ChatRecord, Job, JobKind, JobState, Outbound, PlatformError, Store
+from core.ports import ChatRecord, Job, JobKind, JobState, Outbound, PlatformError, Reaction, Store
 from core.replies import send_safely
 from core.settings import Settings
 from core.turns import TurnRelay, resume_interrupted_turn
@@ -53,6 +54,8 @@ class Request:
     private: bool = False
     # Where answers only the sender should see go (refusals), where the platform has such replies.
     aside: Outbound | None = None
+    # The user's message that asked (reactions, and the reply a slow result quotes).
+    origin: MessageRef | None = None
 
     @property
     def user_token(self) -> str | None:
@@ -82,7 +85,9 @@ class Work:
 
     # Building blocks ---------------------------------------------------------------------------
 
-    async def context(self, chat: ChatKey, out: Outbound, lang: Lang, *, is_group: bool) -> ChatContext:
+    async def context(
+        self, chat: ChatKey, out: Outbound, lang: Lang, *, is_group: bool, origin: MessageRef | None = None
+    ) -> ChatContext:
         """The collaborators of one piece of work. The record is read when the work starts: it may
         have changed while the work waited (a session created by the work before it)."""
         return ChatContext(
@@ -94,6 +99,7 @@ class Work:
             store=self._store,
             settings=self._settings,
             is_group=is_group,
+            origin=origin,
             sleep=self._sleep,
             stopping=lambda: self._stopping,
         )
@@ -171,12 +177,13 @@ class Work:
             # Stored with the turn, so a restart imports them before sending it.
             job.detail = _LINKS_FIRST + json.dumps(list(urls))
         await self._accepted(req, job)
+        await acknowledge(req.out, req.origin, Reaction.SEEN)
         await self.submit(
             req, "turn", lambda: self._run_turn(req, job, urls), job=job, requester=job.requester
         )
 
     async def _run_turn(self, req: Request, job: Job, urls: tuple[str, ...]) -> None:
-        ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+        ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group, origin=req.origin)
         await self._links_then_turn(ctx, job, urls)
 
     async def _links_then_turn(self, ctx: ChatContext, job: Job, urls: tuple[str, ...]) -> None:
@@ -197,12 +204,15 @@ class Work:
             requester=req.sender.user_id,
         )
         await self._accepted(req, job)
+        await acknowledge(req.out, req.origin, Reaction.SEEN)
 
         async def work() -> None:
-            ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+            ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group, origin=req.origin)
             received = await upload_attachments(ctx, attachments, on_progress_message=self._noting(job))
             if not received or not instruction or not await self.allowed(req, "turn"):
                 await self._end(job, JobState.DONE if received else JobState.FAILED)
+                # No turn follows (its end would react): the upload itself is the end.
+                await acknowledge(req.out, req.origin, Reaction.DONE if received else Reaction.FAILED)
                 return
             # The caption is the instruction for what was just uploaded: the same job runs it.
             job.kind = JobKind.TURN

@@ -22,6 +22,7 @@ DOOR_AND_VOCABULARY = frozenset(
         "core.redact",  # keeping secrets out of logs
         "core.settings",  # SettingsError and the shared settings helpers
         "core.nemo.multipart",  # streaming a file in chunks (read_file_chunks, CHUNK_SIZE)
+        "core.mp4_probe",  # an MP4's dimensions and duration, for the platform's video fields
     }
 )
 # The composition roots build the core, so they may name it.

@@ -90,9 +90,16 @@ async def test_a_render_outliving_the_interaction_token_still_reports_through_ch
     expiry = interaction.created + fake_options["token_ttl_s"]
     result = await discord.wait_for(lambda: [m for m in discord.bot_messages(world.general) if m.files])
     await stack.idle(world.general)
-    card = next(m for m in discord.bot_messages(world.general) if m.history[0][1].startswith("🎞"))
+    card = next(m for m in discord.bot_messages(world.general) if m.payload.get("embeds"))
     assert result[0].history[0][0] > expiry, "the result came after the token had expired"
     assert [at for at, _text in card.history if at > expiry], "progress kept updating after expiry"
+    # The job card is an embed (title, progress bar, requester), removed once the result is out.
+    versions = [card.payload["embeds"], *card.embed_history]
+    assert all(embeds[0]["title"] == "Export" for embeds in versions)
+    assert any("▰" in embeds[0]["description"] for embeds in versions)
+    assert {embeds[0]["color"] for embeds in versions} == {0x5865F2}
+    assert versions[0][0]["fields"][0]["value"] == f"<@{world.ada.id}>"
+    assert card.deleted
     assert interaction.expired_calls == 0, "nothing relied on the expired token"
     assert f"<@{world.ada.id}>" in result[0].content
 
