@@ -100,9 +100,16 @@ class ConsoleOutbound:
             self._last = None
         elif self.interactive:
             self._close_line()
+            self._cancel_hint(buttons)
             self._write(f"nemobot> {text}")
             self._line_open, self._last = True, ref.message_id
         return ref
+
+    def _cancel_hint(self, buttons: Sequence[Button]) -> None:
+        """A running job's Cancel button is, in a terminal, Ctrl+C or /cancel: say so once, above it."""
+        cancel = next((b for b in buttons if b.action is Action.CANCEL), None)
+        if cancel is not None:
+            self._write(f"         [{cancel.label}: Ctrl+C · /cancel]\n")
 
     async def edit_text(
         self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
@@ -121,6 +128,8 @@ class ConsoleOutbound:
             self._write(_erase(f"nemobot> {shown.text}") + f"nemobot> {text}")
         else:
             self._close_line()
+            if not final:
+                self._cancel_hint(buttons)
             self._write(f"nemobot> {text}")
             self._line_open, self._last = True, ref.message_id
         shown.text, shown.final = text, final

@@ -186,6 +186,11 @@ class CommandHandler:
         """
         out, chat, lang = req.out, req.chat, req.lang
         value = args.strip()
+        if req.is_group and req.private:
+            # A slash command answered privately: nothing was posted, so nothing to delete; a token
+            # bound here would pay for everyone's work in the channel.
+            await send_safely(out, chat, t(lang, "token_group_private"))
+            return
         if req.is_group:
             deleted = await self._delete(req, inbound) if value else True
             note = t(lang, "token_message_deleted" if deleted else "token_message_kept") if value else ""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.chat import Action, Button, ChatAction
+from core.chat import Action, Button, ChatAction, MessageRef
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.i18n import labelled, t
@@ -41,8 +41,11 @@ from core.ports import (
     JobState,
     PlatformError,
     RenderedDraft,
+    ReplySender,
     UploadCapByChat,
+    VideoReplySender,
 )
+from core.redact import redact_for_chat
 from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
@@ -119,6 +122,7 @@ class ExportFlow:
             is_group=ctx.is_group,
             card_title=t(ctx.lang, "card_export"),
             requester=job.requester,
+            running_buttons=labelled(ctx.lang, Action.CANCEL),
         )
 
     async def _save(self, state: JobState | None = None, **changes: object) -> None:
@@ -319,9 +323,7 @@ class ExportFlow:
                 size = 0
             if size > 0:
                 try:
-                    await ctx.out.send_video(
-                        ctx.chat, path, caption=caption, buttons=self._new_project_button()
-                    )
+                    await self._send_video(path, caption)
                     sent = True
                 except ChatUnavailable:
                     raise
@@ -337,9 +339,7 @@ class ExportFlow:
                 body = t(ctx.lang, "export_download_failed", link=link)
             else:
                 body = t(ctx.lang, "export_done", link=link)
-            await send_safely(
-                ctx.out, ctx.chat, body + (f"\n{web}" if web else ""), buttons=self._new_project_button()
-            )
+            await self._send_text(body + (f"\n{web}" if web else ""))
         # The platform took the result: record it before anything cosmetic, so a restart from here
         # on never sends it again.
         await self._delivered(status)
@@ -359,6 +359,29 @@ class ExportFlow:
                     rendered_at=datetime.now(UTC),
                 )
             )
+
+    def _reply_to(self) -> MessageRef | None:
+        """In a group, the result replies to the /export (or the button's message) that asked."""
+        return self.ctx.origin if self.ctx.is_group else None
+
+    async def _send_video(self, path: Path, caption: str) -> None:
+        out, origin, buttons = self.ctx.out, self._reply_to(), self._new_project_button()
+        if origin is not None and isinstance(out, VideoReplySender):
+            await out.send_video_reply(origin, path, caption=caption, buttons=buttons)
+        else:
+            await out.send_video(self.ctx.chat, path, caption=caption, buttons=buttons)
+
+    async def _send_text(self, text: str) -> None:
+        out, origin, buttons = self.ctx.out, self._reply_to(), self._new_project_button()
+        if origin is not None and isinstance(out, ReplySender):
+            try:
+                await out.send_reply(origin, redact_for_chat(text), buttons=buttons)
+                return
+            except ChatUnavailable:
+                raise
+            except PlatformError as exc:
+                log.info("replying with the export result failed, sending it plainly: %s", exc)
+        await send_safely(out, self.ctx.chat, text, buttons=buttons)
 
     def _new_project_button(self) -> tuple[Button, ...]:
         # The result pings whoever asked for it (Discord mentions the button's requester).

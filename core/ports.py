@@ -110,6 +110,16 @@ class ReplySender(Protocol):
     ) -> MessageRef: ...
 
 
+@runtime_checkable
+class VideoReplySender(Protocol):
+    """An optional :class:`Outbound` capability: a video sent as a reply to the message that asked
+    for it (in a group the quoted ``/export`` shows whom the result is for)."""
+
+    async def send_video_reply(
+        self, origin: MessageRef, path: Path, *, caption: str, buttons: Sequence[Button] = ()
+    ) -> MessageRef: ...
+
+
 class Reaction(enum.StrEnum):
     """A lightweight acknowledgement on the user's own message."""
 

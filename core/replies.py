@@ -101,6 +101,10 @@ class StreamingReply:
 
     With a ``card_title``, an outbound that is a :class:`~core.ports.CardSender` draws the text as a
     job card (Discord embeds); :meth:`finish` takes the card's end ``state``.
+
+    ``running_buttons`` (a job's Cancel) sit under the last message while the reply is in progress;
+    :meth:`finish` replaces them with its own, so they disappear when the job ends. A native draft is
+    not a message and has no buttons.
     """
 
     DRAFT_REFRESH_S = 20.0
@@ -122,8 +126,10 @@ class StreamingReply:
         draft_refresh_s: float | None = None,
         card_title: str | None = None,
         requester: str | None = None,
+        running_buttons: Sequence[Button] = (),
     ) -> None:
         self._out = out
+        self._running_buttons = tuple(running_buttons)
         # Told the first message's id, so a job can remember where its progress is shown.
         self._on_first_message = on_first_message
         self._chat = chat
@@ -157,6 +163,8 @@ class StreamingReply:
         self._window = self._limits.max_text * self._max_messages + 1
         self._refs: list[MessageRef] = []
         self._shown: list[str] = []
+        # Whether each message carries buttons now (a piece that stops being the last loses them).
+        self._buttoned: list[bool] = []
         # The newest text, built on demand: a reply growing with every token is joined once per
         # flush (at most once per edit interval), not once per token.
         self._pending: Callable[[], str] | None = None
@@ -205,7 +213,7 @@ class StreamingReply:
                 text = self._transform(text)
             self._rendering = True
             try:
-                await self._render(text, final=False, buttons=())
+                await self._render(text, final=False, buttons=self._running_buttons)
             except PlatformRateLimited as exc:
                 # Keep the newest text and try again once the platform allows it.
                 self._keep_pending(text)
@@ -248,7 +256,7 @@ class StreamingReply:
                 log.info("could not remove a progress card in %s: %s", self._chat, exc)
                 removed = False
             if removed:
-                self._refs, self._shown = [], []
+                self._refs, self._shown, self._buttoned = [], [], []
                 return
         if self._refs:
             self._closing = False
@@ -355,13 +363,13 @@ class StreamingReply:
 
     async def _render_as_notification(self, text: str, *, buttons: Sequence[Button]) -> None:
         old = list(self._refs)
-        self._refs, self._shown = [], []
+        self._refs, self._shown, self._buttoned = [], [], []
         self._reply_first = True
         try:
             await self._render(text, final=True, buttons=buttons)
         except BaseException:
             if not self._refs:
-                self._refs, self._shown = old, [""] * len(old)
+                self._refs, self._shown, self._buttoned = old, [""] * len(old), [True] * len(old)
             raise
         finally:
             self._reply_first = False
@@ -391,7 +399,8 @@ class StreamingReply:
                 last = index == len(pieces) - 1
                 piece_buttons = buttons if last else ()
                 if index < len(self._refs):
-                    if self._shown[index] == piece and not (final and last):
+                    stale_buttons = self._buttoned[index] and not piece_buttons
+                    if self._shown[index] == piece and not (final and last) and not stale_buttons:
                         continue
                     await self._edit(index, piece, final=final, buttons=piece_buttons)
                 elif last and not final and self._drafts is not None:
@@ -420,6 +429,7 @@ class StreamingReply:
                     self._refs.clear()
             self._refs.append(await self._cards.send_card(self._chat, card, buttons=buttons))
             self._shown = [text]
+            self._buttoned = [bool(buttons)]
             self._last_edit = self._clock()
 
     async def _send_new(self, piece: str, *, buttons: Sequence[Button], final: bool) -> None:
@@ -430,6 +440,7 @@ class StreamingReply:
             ref = await self._out.send_text(self._chat, piece, buttons=buttons, final=final)
         self._refs.append(ref)
         self._shown.append(piece)
+        self._buttoned.append(bool(buttons))
         if len(self._refs) == 1 and self._on_first_message is not None:
             await self._noted(ref)
 
@@ -448,6 +459,7 @@ class StreamingReply:
         except MessageGone:
             self._refs[index] = await self._out.send_text(self._chat, piece, buttons=buttons, final=final)
         self._shown[index] = piece
+        self._buttoned[index] = bool(buttons)
 
 
 async def send_safely(out: Outbound, chat: ChatKey, text: str, *, buttons: Sequence[Button] = ()) -> None:

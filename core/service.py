@@ -18,7 +18,15 @@ from core.accounts import Accounts
 from core.chat import Action, ChatKey, Inbound, Sender
 from core.commands import CommandHandler
 from core.i18n import Lang, detect_language, t
-from core.inbound import MAX_PROMPT_CHARS, PRIVATE_ACTIONS, CoreUnavailable, Press
+from core.inbound import (
+    IN_PLACE_ACTIONS,
+    IN_PLACE_COMMANDS,
+    MAX_PROMPT_CHARS,
+    PRIVATE_ACTIONS,
+    PRIVATE_COMMANDS,
+    CoreUnavailable,
+    Press,
+)
 from core.intents import Intent, parse_command, route
 from core.nemo.transport import NemoTransport
 from core.ports import ChatRecord, Outbound, Store
@@ -71,9 +79,12 @@ class NemoBot:
 
     # The door ----------------------------------------------------------------------------------
 
-    async def receive(self, inbound: Inbound) -> None:
+    async def receive(
+        self, inbound: Inbound, *, privately: Outbound | None = None, in_place: Outbound | None = None
+    ) -> None:
         """Handle one message. Failures become a message in the chat; raises :class:`CoreUnavailable`
-        only when the message could not be stored (then nothing of it was accepted)."""
+        only when the message could not be stored (then nothing of it was accepted). A typed
+        command's answer goes to ``privately`` or ``in_place`` where it is that kind of command."""
         if not inbound.addressed:
             return
         out = self._outbounds.get(inbound.chat.platform)
@@ -86,13 +97,18 @@ class NemoBot:
         if not fresh:
             log.debug("duplicate message %s in %s ignored", claim, inbound.chat)
             return
+        command = parse_command(inbound.text.strip(), self._usernames.get(inbound.chat.platform))
+        name = command.name if command is not None else ""
+        private = privately is not None and name in PRIVATE_COMMANDS
         req = Request(
             inbound.chat,
-            out,
+            _answer_to(out, privately if private else None, in_place if name in IN_PLACE_COMMANDS else None),
             _language(record, fallback),
             inbound.sender,
             inbound.is_group,
             record,
+            private=private,
+            aside=privately,
             origin=inbound.ref,
         )
         try:
@@ -105,8 +121,11 @@ class NemoBot:
             log.exception("handling a message in %s failed", inbound.chat)
             await send_safely(out, inbound.chat, t(req.lang, "error_generic"))
 
-    async def press(self, press: Press, *, privately: Outbound | None = None) -> None:
-        """A button press or slash action; ``press_id`` runs it once however often it arrives."""
+    async def press(
+        self, press: Press, *, privately: Outbound | None = None, in_place: Outbound | None = None
+    ) -> None:
+        """A button press or slash action; ``press_id`` runs it once however often it arrives.
+        Private answers go to ``privately``, other complete answers to ``in_place`` (where given)."""
         out = self._outbounds.get(press.chat.platform)
         if out is None:
             return
@@ -119,13 +138,16 @@ class NemoBot:
         private = privately is not None and press.action in PRIVATE_ACTIONS
         req = Request(
             press.chat,
-            privately if privately is not None and private else out,
+            _answer_to(
+                out, privately if private else None, in_place if press.action in IN_PLACE_ACTIONS else None
+            ),
             _language(record, fallback),
             press.sender,
             press.is_group,
             record,
             private=private,
             aside=privately,
+            origin=press.origin,
         )
         try:
             if await self._admitted(req):
@@ -255,6 +277,12 @@ class NemoBot:
                 await send_safely(out, chat, self._commands.upload_hint(req))
         else:
             await self._work.turn(req, text, urls=routed.urls)
+
+
+def _answer_to(chat: Outbound, privately: Outbound | None, in_place: Outbound | None) -> Outbound:
+    """Where a request's answers go: privately, else in place (a slash command's own response),
+    else the chat."""
+    return privately or in_place or chat
 
 
 def _language(record: ChatRecord | None, fallback: Lang) -> Lang:

@@ -291,6 +291,11 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     "export_stuck": {"en": "it took too long", "zh": "耗时过长"},
     # The user cancelled a running export.
     "export_cancelled": {"en": "Export cancelled.", "zh": "已取消导出。"},
+    # /cancel (or Cancel) while files were uploading: the upload stops; nothing was added.
+    "upload_cancelled": {
+        "en": "Upload stopped – nothing from it was added to the project.",
+        "zh": "已停止上传——这次上传的内容没有加入项目。",
+    },
     # After a bot restart an export job is picked up again.
     "export_resumed": {
         "en": "I restarted while exporting – picking your export up where it left off…",

@@ -92,6 +92,7 @@ class TurnRelay:
             native=True,
             origin=ctx.origin,
             notify_after_s=ctx.settings.nemobot_notify_after_s,
+            running_buttons=labelled(ctx.lang, Action.CANCEL),
         )
         self._last_activity = 0.0
         self._transcript: TurnTranscript | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import mimetypes
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,7 +19,7 @@ from core.nemo.errors import NemoError
 from core.nemo.models import UploadedFile, UploadResult
 from core.nemo.multipart import UploadSource
 from core.netguard import NetGuard, UnsafeUrl
-from core.ports import PlatformError
+from core.ports import CardState, PlatformError
 from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
@@ -165,7 +166,13 @@ async def upload_attachments(
     ]
     names = ", ".join(source.filename for source in sources)
     total = sum(a.size or 0 for a, _ in accepted)
-    progress = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group, on_first_message=on_progress_message)
+    progress = StreamingReply(
+        ctx.out,
+        ctx.chat,
+        is_group=ctx.is_group,
+        on_first_message=on_progress_message,
+        running_buttons=labelled(ctx.lang, Action.CANCEL),
+    )
     loop = asyncio.get_running_loop()
     last = [0.0]
 
@@ -180,6 +187,9 @@ async def upload_attachments(
 
     try:
         result = await _upload_once(ctx, sources, report)
+    except asyncio.CancelledError:
+        await _upload_cancelled(ctx, progress)
+        raise
     except NemoError as exc:
         await progress.finish(explain(exc, ctx.account, ctx.lang, filename=names))
         return False
@@ -197,6 +207,18 @@ async def upload_attachments(
         t(ctx.lang, "upload_received", files=received), buttons=labelled(ctx.lang, Action.STATUS)
     )
     return True
+
+
+async def _upload_cancelled(ctx: ChatContext, progress: StreamingReply) -> None:
+    """/cancel (or Cancel) stopped the upload: its progress message says so and loses its button."""
+    if ctx.stopping():
+        await progress.abandon()
+        return
+    # Shielded: the task is being cancelled, but the user must still hear what happened. (A reply
+    # not yet on screen is sent as a new message.)
+    finishing = progress.finish(t(ctx.lang, "upload_cancelled"), state=CardState.CANCELLED)
+    with contextlib.suppress(Exception):
+        await asyncio.shield(finishing)
 
 
 async def _upload_once(

@@ -267,7 +267,9 @@ class Work:
             await self._accepted(req, job)
 
             async def work() -> None:
-                ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+                ctx = await self.context(
+                    req.chat, req.out, req.lang, is_group=req.is_group, origin=req.origin
+                )
                 await ExportFlow(ctx, job).start()
 
             await self.submit(req, "export", work, job=job, requester=job.requester)

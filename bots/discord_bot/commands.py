@@ -1,4 +1,4 @@
-"""The slash commands: one ``/video`` group, so the bot's eleven commands never collide with another
+"""The slash commands: one ``/video`` group, so the bot's fourteen commands never collide with another
 bot's ``/help`` or ``/status`` in a shared server and count as a single top-level command.
 
 The callbacks only hand over to :class:`CommandHandlers` (implemented by
@@ -18,6 +18,10 @@ from core.chat import Action
 from core.inbound import MAX_PROMPT_CHARS, SKILL_NAMES
 
 _LANGUAGES = [app_commands.Choice(name="English", value="en"), app_commands.Choice(name="中文", value="zh")]
+_ADMIN_REPORTS = [
+    app_commands.Choice(name=_("Usage today"), value="usage"),
+    app_commands.Choice(name=_("Caps"), value="caps"),
+]
 _SKILLS = [app_commands.Choice(name=name, value=name) for name in SKILL_NAMES]
 
 
@@ -100,5 +104,23 @@ def build_group(handlers: CommandHandlers) -> app_commands.Group:
     @app_commands.describe(language=_("English or Chinese"))
     async def lang(interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
         await handlers.command(interaction, f"/lang {language.value}")
+
+    @group.command(name=_("token"), description=_("Use your own NemoVideo account (only you see this)"))
+    @app_commands.describe(value=_("Your nmv_usr_… token, or 'clear' to stop using it"))
+    @app_commands.rename(value=_("value"))
+    async def token(interaction: discord.Interaction, value: app_commands.Range[str, 1, 300]) -> None:
+        # Answered privately by the core (refused in a server channel); the value is never shown.
+        await handlers.command(interaction, f"/token {value}")
+
+    @group.command(name=_("whoami"), description=_("Your id, for the bot's operator (only you see it)"))
+    async def whoami(interaction: discord.Interaction) -> None:
+        await handlers.command(interaction, "/whoami")
+
+    @group.command(name=_("admin"), description=_("For the bot's operators: usage and caps"))
+    @app_commands.describe(report=_("What to show"))
+    @app_commands.rename(report=_("report"))
+    @app_commands.choices(report=_ADMIN_REPORTS)
+    async def admin(interaction: discord.Interaction, report: app_commands.Choice[str]) -> None:
+        await handlers.command(interaction, f"/admin {report.value}")
 
     return group

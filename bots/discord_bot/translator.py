@@ -59,6 +59,18 @@ ZH: Final[dict[str, str]] = {
     "Or a link to a media file": "或者媒体文件的链接",
     "The mode; leave empty to list them": "模式；留空则列出全部",
     "English or Chinese": "英文或中文",
+    "token": "令牌",
+    "value": "值",
+    "whoami": "我的id",
+    "admin": "管理",
+    "report": "报告",
+    "Use your own NemoVideo account (only you see this)": "使用你自己的 NemoVideo 账户（仅你可见）",
+    "Your nmv_usr_… token, or 'clear' to stop using it": "你的 nmv_usr_… 令牌，或输入 clear 停止使用",
+    "Your id, for the bot's operator (only you see it)": "你的 ID，供机器人管理员使用（仅你可见）",
+    "For the bot's operators: usage and caps": "机器人管理员专用：用量和上限",
+    "What to show": "要查看的内容",
+    "Usage today": "今日用量",
+    "Caps": "上限",
 }
 
 

@@ -59,6 +59,13 @@ def _target(chat: ChatKey) -> tuple[int, int | None]:
     return int(chat.chat_id), int(chat.thread_id) if chat.thread_id else None
 
 
+def _quote(reply_to: MessageRef | None) -> ReplyParameters | None:
+    # Sent even when the quoted message was deleted meanwhile.
+    if reply_to is None:
+        return None
+    return ReplyParameters(int(reply_to.message_id), allow_sending_without_reply=True)
+
+
 class TelegramOutbound:
     """Implements :class:`core.ports.Outbound` with a PTB :class:`~telegram.Bot`.
 
@@ -118,11 +125,7 @@ class TelegramOutbound:
     ) -> MessageRef:
         chat_id, thread_id = _target(chat)
         markup = self._markup(buttons)
-        quote = (
-            ReplyParameters(int(reply_to.message_id), allow_sending_without_reply=True)
-            if reply_to is not None
-            else None
-        )
+        quote = _quote(reply_to)
 
         async def send(body: str, parse_mode: str | None) -> TelegramMessage:
             return await self._bot.send_message(
@@ -162,6 +165,24 @@ class TelegramOutbound:
     async def send_video(
         self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
+        return await self._send_video(chat, path, caption=caption, buttons=buttons, reply_to=None)
+
+    async def send_video_reply(
+        self, origin: MessageRef, path: Path, *, caption: str, buttons: Sequence[Button] = ()
+    ) -> MessageRef:
+        """The video as a reply to ``origin`` (the /export that asked for it), which notifies the
+        asker and, in a group, shows whom it is for."""
+        return await self._send_video(origin.chat, path, caption=caption, buttons=buttons, reply_to=origin)
+
+    async def _send_video(
+        self,
+        chat: ChatKey,
+        path: Path,
+        *,
+        caption: str,
+        buttons: Sequence[Button],
+        reply_to: MessageRef | None,
+    ) -> MessageRef:
         chat_id, thread_id = _target(chat)
         # Links become URL buttons under the video; the player gets the size and length up front.
         text, links = split_links(caption)
@@ -184,6 +205,7 @@ class TelegramOutbound:
                 reply_markup=markup,
                 message_thread_id=thread_id,
                 filename=path.name,
+                reply_parameters=_quote(reply_to),
                 read_timeout=timeout,
                 write_timeout=timeout,
             ),

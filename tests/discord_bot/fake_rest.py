@@ -7,7 +7,7 @@ import time
 from aiohttp import web
 
 from tests.discord_bot.fake_state import FakeInteraction, FakeState, error, json_response
-from tests.discord_bot.payloads import message_payload
+from tests.discord_bot.payloads import Json, message_payload
 
 
 class MessageRoutes(FakeState):
@@ -92,6 +92,11 @@ class MessageRoutes(FakeState):
         return web.Response(body=self.cdn[path], content_type="application/octet-stream")
 
 
+def _custom_ids(payload: Json) -> list[str]:
+    rows = payload.get("components") or []
+    return [item["custom_id"] for row in rows for item in row.get("components", [])]
+
+
 class InteractionRoutes(FakeState):
     """Interaction callbacks (3-second window) and the webhook routes behind the 15-minute token."""
 
@@ -119,6 +124,7 @@ class InteractionRoutes(FakeState):
         interaction.ack_flags = int(data.get("flags") or 0)
         if body["type"] == 4:
             interaction.original = data.get("content")
+            interaction.original_ids = _custom_ids(data)
             self.check_content(data)  # records a leaked secret; the answer itself is accepted
         await self.notify()
         state = {
@@ -142,6 +148,15 @@ class InteractionRoutes(FakeState):
         await self.notify()
         return json_response(message.payload)
 
+    async def webhook_delete(self, request: web.Request) -> web.Response:
+        found = self._by_token(request.match_info["token"])
+        if isinstance(found, web.Response):
+            return found
+        if request.match_info["mid"] == "@original":
+            found.original_deleted = True
+        await self.notify()
+        return web.Response(status=204)
+
     async def webhook_edit(self, request: web.Request) -> web.Response:
         found = self._by_token(request.match_info["token"])
         if isinstance(found, web.Response):
@@ -151,6 +166,7 @@ class InteractionRoutes(FakeState):
             return problem
         if request.match_info["mid"] == "@original":
             found.original = payload.get("content")
+            found.original_ids = _custom_ids(payload)
             data = message_payload(found.id, found.channel, self.bot, found.original or "")
         else:
             message = self.messages[int(request.match_info["mid"])]

@@ -75,6 +75,9 @@ class FakeInteraction:
     ack_at: float | None = None
     ack_flags: int = 0
     original: str | None = None
+    # The original response's custom ids (its buttons), as last sent; and whether it was deleted.
+    original_ids: list[str] = field(default_factory=list)
+    original_deleted: bool = False
     followups: list[FakeMessage] = field(default_factory=list)
     expired_calls: int = 0
 

@@ -24,6 +24,9 @@ SUBCOMMANDS = {
     "help",
     "skill",
     "lang",
+    "token",
+    "whoami",
+    "admin",
 }
 
 
@@ -98,4 +101,13 @@ async def test_command_names_and_descriptions_are_localised_in_chinese(
         assert isinstance(zh_description, str), node["name"]
         assert 1 <= len(zh_description) <= 100
         assert re.search(r"[\u4e00-\u9fff]", zh_name + zh_description), node["name"]
-        assert node["name"] in SUBCOMMANDS | {"video", "prompt", "attachment", "url", "mode", "language"}
+        assert node["name"] in SUBCOMMANDS | {
+            "video",
+            "prompt",
+            "attachment",
+            "url",
+            "mode",
+            "language",
+            "value",
+            "report",
+        }
