@@ -84,7 +84,9 @@ class DiscordAdapter:
             edit_interval_s=settings.discord_edit_interval_s,
         )
         self.threads = ProjectThreads(enabled=settings.discord_thread_per_project)
-        self.router = InteractionRouter(core, self.outbound, self._open_attachment)
+        self.router = InteractionRouter(
+            core, self.outbound, self._open_attachment, defer_after_s=settings.discord_answer_defer_s
+        )
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         self.tree.error(self.router.tree_error)
         guilds = [discord.Object(guild_id) for guild_id in settings.discord_guild_ids]

@@ -45,6 +45,9 @@ class DiscordSettings(BaseSettings):
     discord_edit_interval_s: PositiveSeconds = 1.5
     # A new request in a busy server channel opens a thread for its project (false: answer in place).
     discord_thread_per_project: bool = True
+    # A quick slash answer (help, the skill list) not ready after this long is deferred
+    # ("thinking…"), so Discord's 3 s acknowledgement rule holds however slow the store is.
+    discord_answer_defer_s: Annotated[float, Field(gt=0, le=2.5)] = 1.5
 
     @field_validator("discord_guild_ids", mode="before")
     @classmethod

@@ -211,3 +211,13 @@ async def test_a_reply_that_changes_above_its_end_is_redrawn_not_printed_twice(t
     redraw = output.rindex("\x1b[J")
     assert "\x1b[1A" in output[: redraw + 3]
     assert output[redraw:].count("Your video is ready!") == 1
+
+
+async def test_a_running_job_says_how_to_cancel_it_in_a_terminal(sim: Simulator, tmp_path: Path) -> None:
+    """A job card's Cancel button is, in a terminal, Ctrl+C or /cancel: said once, above the bar."""
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0" * 3_000_000)
+    output = await _run_console(sim, tmp_path, f"/upload {clip}\n", interactive=True)
+    hint = "[Cancel: Ctrl+C · /cancel]"
+    assert output.count(hint) == 1
+    assert output.index(hint) < output.index("📤") < output.index("📥")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 
-from core.chat import Attachment, PlatformLimits
+from core.chat import Action, Attachment, PlatformLimits, Sender
 from core.i18n import t
+from core.inbound import Press
 from simulator import Endpoint, SimulatorConfig
-from tests.flows.conftest import Harness
+from tests.fakes import Sent
+from tests.flows.conftest import CHAT, Harness
 
 
 def _bytes(size: int) -> Callable[[], AsyncIterator[bytes]]:
@@ -154,3 +159,40 @@ async def test_a_refused_link_next_to_an_instruction_does_not_start_the_turn(har
     assert harness.sim.stats.requests[Endpoint.UPLOAD] == 0
     assert harness.sim.stats.turns_started == 0
     assert any("private or local network" in text for text in texts)
+
+
+async def test_cancel_on_a_running_upload_stops_it_and_takes_the_button_away(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The upload's progress message carries Cancel; pressing it stops the transfer, the message
+    says so without the button, and the job is stored as cancelled."""
+    first_chunk_sent = asyncio.Event()
+    never = asyncio.Event()
+
+    async def stalls() -> AsyncIterator[bytes]:
+        yield b"\0" * 64 * 1024
+        first_chunk_sent.set()
+        await never.wait()  # the rest of the file never comes: only Cancel ends this upload
+        yield b""
+
+    stalled = Attachment("long.mp4", "video/mp4", 1_000_000, open=stalls, kind="video")
+    await harness.bot.receive(harness.message(attachments=(stalled,)))
+    await first_chunk_sent.wait()
+
+    def running() -> list[Sent]:
+        return [m for m in harness.out.messages if Action.CANCEL in m.buttons]
+
+    async with harness.out.changed:
+        await harness.out.changed.wait_for(running)
+    progress = running()
+
+    await harness.bot.press(Press(CHAT, Action.CANCEL, Sender("u1", "Ada", "en"), press_id="p1"))
+    await harness.bot.wait_idle(CHAT)
+
+    message = progress[0]
+    assert message.text == t("en", "upload_cancelled")
+    assert Action.CANCEL not in message.buttons
+    assert harness.sim.stats.uploaded_files == 0
+    with sqlite3.connect(tmp_path / "data" / "nemobot.db") as db:
+        states = [row[0] for row in db.execute("SELECT state FROM jobs")]
+    assert states == ["cancelled"], "stored as cancelled: no restart resumes it"
