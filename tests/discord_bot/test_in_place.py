@@ -126,16 +126,18 @@ async def test_video_admin_is_for_operators_only_and_private(
     sim: Simulator, world: World, tmp_path: Path
 ) -> None:
     """/video admin usage: Bob (not in NEMOBOT_ADMINS) is refused, Ada gets the report; both only
-    see it themselves, even in a server channel."""
+    see it themselves, even in a server channel. /video whoami tells Bob his id, privately too."""
     discord = world.discord
     admins = f"discord:{world.ada.id}"
     async with running_stack(sim, world, tmp_path / "data", core={"nemobot_admins": admins}):
         bob = await discord.slash(world.general, world.bob, "admin", report="usage")
         ada = await discord.slash(world.general, world.ada, "admin", report="usage")
         caps = await discord.slash(world.general, world.ada, "admin", report="caps")
-        await discord.wait_for(lambda: bob.original and ada.original and caps.original)
+        whoami = await discord.slash(world.general, world.bob, "whoami")
+        await discord.wait_for(lambda: bob.original and ada.original and caps.original and whoami.original)
 
-    assert all(i.ack_flags & EPHEMERAL for i in (bob, ada, caps))
+    assert all(i.ack_flags & EPHEMERAL for i in (bob, ada, caps, whoami))
+    assert f"discord:{world.bob.id}" in (whoami.original or ""), "the id an operator puts in NEMOBOT_ADMINS"
     assert bob.original == t("en", "admin_only")
     assert (ada.original or "").startswith("Usage on ")
     assert (caps.original or "").startswith("Caps: ")
