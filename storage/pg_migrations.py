@@ -90,6 +90,8 @@ _V1: Migration = (
     )
     """,
     "CREATE INDEX usage_by_day ON usage (day)",
+    # Daily caps count one user's events across every chat of a platform.
+    "CREATE INDEX usage_by_user ON usage (platform, user_id, day)",
 )
 
 # v2 (SQLite v3): the last successful render per chat and session, keyed by a fingerprint of the

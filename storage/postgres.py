@@ -48,6 +48,10 @@ _CLAIM: LiteralString = """
     INSERT INTO processed_messages (platform, chat_id, thread_id, message_id, created_at)
     VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING
 """
+_RELEASE: LiteralString = """
+    DELETE FROM processed_messages
+    WHERE platform = %s AND chat_id = %s AND thread_id = %s AND message_id = %s
+"""
 _PRUNE: LiteralString = "DELETE FROM processed_messages WHERE created_at < %s"
 _SAVE_JOB: LiteralString = """
     INSERT INTO jobs (
@@ -81,6 +85,10 @@ _USAGE: LiteralString = """
     SELECT COALESCE(SUM(count), 0) AS total FROM usage
     WHERE platform = %s AND chat_id = %s AND thread_id = %s AND day = %s
         AND (%s::text IS NULL OR user_id = %s::text) AND (%s::text IS NULL OR kind = %s::text)
+"""
+_USER_USAGE: LiteralString = """
+    SELECT COALESCE(SUM(count), 0) AS total FROM usage
+    WHERE platform = %s AND user_id = %s AND day = %s AND (%s::text IS NULL OR kind = %s::text)
 """
 # COLLATE "C": text sorts by code point, as in SQLite and MemoryStore, whatever the database's locale
 # (a locale collation would, for instance, ignore the "-" of a Telegram group id).
@@ -253,6 +261,10 @@ class PostgresStore:
         changed = await self._write(_CLAIM, (*key_columns(chat), message_id, to_utc(self._clock())))
         return changed == 1
 
+    async def release_message(self, chat: ChatKey, message_id: str) -> None:
+        """Undo a claim whose event could not be stored after all, so its redelivery is taken."""
+        await self._write(_RELEASE, (*key_columns(chat), message_id))
+
     async def prune_processed(self, older_than: datetime) -> int:
         """Forget claims made before ``older_than``; return how many were forgotten."""
         return await self._write(_PRUNE, (to_utc(older_than),))
@@ -296,6 +308,11 @@ class PostgresStore:
         self, chat: ChatKey, day: str, *, user_id: str | None = None, kind: str | None = None
     ) -> int:
         rows = await self._read(_USAGE, (*key_columns(chat), _day(day), user_id, user_id, kind, kind))
+        return int(rows[0]["total"])
+
+    async def user_usage(self, platform: str, user_id: str, day: str, *, kind: str | None = None) -> int:
+        """How many usage events one user of a platform had on ``day``, in every chat together."""
+        rows = await self._read(_USER_USAGE, (platform, user_id, _day(day), kind, kind))
         return int(rows[0]["total"])
 
     async def usage_report(self, day: str) -> list[UsageRow]:
