@@ -53,6 +53,12 @@ def configured_platforms(core: NemoBot, settings: Settings) -> dict[str, Callabl
     return factories
 
 
+def is_up(adapter: Adapter) -> bool:
+    """Whether a started platform is still connected (adapters without ``is_up`` count as up)."""
+    check = getattr(adapter, "is_up", None)
+    return bool(check()) if callable(check) else True
+
+
 def permanent_start_error(exc: BaseException) -> bool:
     """A start-up error that waiting cannot fix: a rejected token or a bad setting."""
     import discord
@@ -89,17 +95,17 @@ async def run_platforms(settings: Settings) -> int:
                 loop.add_signal_handler(signum, stop.set)
         housekeeping = asyncio.create_task(_housekeeping(core), name="housekeeping")
         ops: OpsServer | None = None
-        up: list[str] = []  # the platforms that started, for /healthz
+        up: dict[str, Adapter] = {}  # the platforms that started, for /healthz
         try:
             if settings.nemobot_ops_port:
                 # Up before the platforms, so /healthz says 503 (not "connection refused") meanwhile.
-                ops = OpsServer(core.store, core.queues, lambda: list(up))
+                ops = OpsServer(core.store, core.queues, lambda: [n for n, a in up.items() if is_up(a)])
                 await ops.start(settings.nemobot_ops_host, settings.nemobot_ops_port)
             running = await start_each(
                 platforms, permanent=permanent_start_error, retries=settings.nemobot_start_retries
             )
             started.extend(running.values())
-            up.extend(running)
+            up.update(running)
             if not started:
                 log.error("no platform started; stopping")
                 return 1
