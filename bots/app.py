@@ -9,6 +9,7 @@ import httpx
 
 from bots.startup import open_store_retrying
 from core.nemo.transport import NemoTransport
+from core.ports import Store
 from core.service import NemoBot
 from core.settings import Settings, SettingsError
 from core.skills import SkillProfile
@@ -37,27 +38,40 @@ def store_location(settings: Settings) -> StoreLocation:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[NemoBot]:
-    """A :class:`NemoBot` with its store (``DATABASE_URL``, SQLite by default) and an HTTP client,
-    closed on exit. Opening the store runs its migrations; a database that cannot be reached yet is
-    retried with backoff (``NEMOBOT_START_RETRIES``)."""
+async def opened_store(settings: Settings) -> AsyncIterator[Store]:
+    """The configured store (``DATABASE_URL``, SQLite by default), migrated, closed on exit. A
+    database that cannot be reached yet is retried with backoff (``NEMOBOT_START_RETRIES``)."""
     configured_key = settings.nemobot_secret_key.get_secret_value() if settings.nemobot_secret_key else None
     cipher = FernetTokens(load_or_create_key(settings.nemobot_data_dir, configured_key))
     store = await open_store_retrying(
-        store_location(settings), cipher, retries=settings.nemobot_start_retries
+        store_location(settings),
+        cipher,
+        retries=settings.nemobot_start_retries,
+        busy_timeout_ms=round(settings.nemobot_db_busy_timeout_s * 1000),
     )
     try:
-        async with http_client(settings) as http:
-
-            def transport_for(profile: SkillProfile) -> NemoTransport:
-                return NemoTransport(
-                    http, settings.nemo_api_url, profile.attribution(settings.nemo_skill_platform)
-                )
-
-            bot = NemoBot(settings, store, transport_for)
-            try:
-                yield bot
-            finally:
-                await bot.stop()
+        yield store
     finally:
         await store.close()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, *, store: Store | None = None) -> AsyncIterator[NemoBot]:
+    """A :class:`NemoBot` with an HTTP client, closed on exit, over ``store`` (which the caller
+    keeps and closes) or over one :func:`opened_store` opens for it."""
+    if store is None:
+        async with opened_store(settings) as own, running_bot(settings, store=own) as bot:
+            yield bot
+        return
+    async with http_client(settings) as http:
+
+        def transport_for(profile: SkillProfile) -> NemoTransport:
+            return NemoTransport(
+                http, settings.nemo_api_url, profile.attribution(settings.nemo_skill_platform)
+            )
+
+        bot = NemoBot(settings, store, transport_for)
+        try:
+            yield bot
+        finally:
+            await bot.stop()

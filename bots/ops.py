@@ -24,7 +24,6 @@ from prometheus_client.core import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
-from core.chat_queue import ChatQueues
 from core.metrics import LAG_BUCKETS, METRICS, Metrics
 from core.ports import Store
 
@@ -36,9 +35,9 @@ HEALTH_TIMEOUT_S = 5.0
 class CoreCollector(Collector):
     """Prometheus families built from a :class:`~core.metrics.Metrics` snapshot on each scrape."""
 
-    def __init__(self, metrics: Metrics, queues: ChatQueues) -> None:
+    def __init__(self, metrics: Metrics, queue_depth: Callable[[], int]) -> None:
         self._metrics = metrics
-        self._queues = queues
+        self._queue_depth = queue_depth
 
     def collect(self) -> Iterator[Metric]:
         m = self._metrics
@@ -68,7 +67,7 @@ class CoreCollector(Collector):
             limited.add_metric([platform], count)
         yield limited
         yield GaugeMetricFamily(
-            "nemobot_queue_depth", "Work items running or waiting across chats", value=self._queues.depth()
+            "nemobot_queue_depth", "Work items running or waiting across chats", value=self._queue_depth()
         )
         cumulative = [(str(bound), count) for bound, count in zip(LAG_BUCKETS, m.lag_buckets, strict=True)]
         lag = HistogramMetricFamily(
@@ -90,12 +89,13 @@ async def store_is_up(store: Store) -> bool:
 
 
 class OpsServer:
-    """``/healthz`` and ``/metrics`` on ``host:port``; ``platforms()`` names the platforms that are up."""
+    """``/healthz`` and ``/metrics`` on ``host:port``. ``queue_depth()`` counts the core's queued work;
+    ``platforms()`` names the platforms that are up."""
 
     def __init__(
         self,
         store: Store,
-        queues: ChatQueues,
+        queue_depth: Callable[[], int],
         platforms: Callable[[], Sequence[str]],
         *,
         metrics: Metrics = METRICS,
@@ -103,7 +103,7 @@ class OpsServer:
         self._store = store
         self._platforms = platforms
         self.registry = CollectorRegistry()
-        self.registry.register(CoreCollector(metrics, queues))
+        self.registry.register(CoreCollector(metrics, queue_depth))
         ProcessCollector(registry=self.registry)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None

@@ -7,21 +7,18 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from pydantic import ValidationError
 
-from bots.app import running_bot
+from bots.app import opened_store, running_bot
 from bots.ops import OpsServer
 from bots.startup import start_each
-from core.service import NemoBot
+from core.inbound import Core
 from core.settings import Settings, SettingsError, settings_error
 
 log = logging.getLogger(__name__)
 
-# De-duplication only needs to outlive platform redeliveries (Telegram keeps updates 24 h).
-_PROCESSED_KEEP = timedelta(days=3)
 _HOUSEKEEPING_EVERY_S = 3600.0
 
 
@@ -33,7 +30,7 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
 
-def configured_platforms(core: NemoBot, settings: Settings) -> dict[str, Callable[[], Adapter]]:
+def configured_platforms(core: Core, settings: Settings) -> dict[str, Callable[[], Adapter]]:
     """A factory per platform whose token is set; raises :class:`SettingsError` on a bad setting."""
     from bots.discord_bot.adapter import DiscordAdapter
     from bots.discord_bot.settings import DiscordSettings
@@ -70,17 +67,18 @@ def permanent_start_error(exc: BaseException) -> bool:
     return isinstance(exc, DiscordStartError) and isinstance(exc.__cause__, discord.LoginFailure)
 
 
-async def _housekeeping(core: NemoBot) -> None:
+async def _housekeeping(core: Core) -> None:
     while True:
-        with contextlib.suppress(Exception):
-            removed = await core.store.prune_processed(datetime.now(UTC) - _PROCESSED_KEEP)
-            log.debug("pruned %d old message ids", removed)
+        try:
+            await core.housekeep()
+        except Exception:  # broad on purpose: upkeep must not stop the bot; logged, tried again
+            log.warning("housekeeping failed", exc_info=True)
         await asyncio.sleep(_HOUSEKEEPING_EVERY_S)
 
 
 async def run_platforms(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM. Returns the process exit code."""
-    async with running_bot(settings) as core:
+    async with opened_store(settings) as store, running_bot(settings, store=store) as core:
         platforms = configured_platforms(core, settings)
         if not platforms:
             raise SettingsError(
@@ -99,7 +97,7 @@ async def run_platforms(settings: Settings) -> int:
         try:
             if settings.nemobot_ops_port:
                 # Up before the platforms, so /healthz says 503 (not "connection refused") meanwhile.
-                ops = OpsServer(core.store, core.queues, lambda: [n for n, a in up.items() if is_up(a)])
+                ops = OpsServer(store, core.queue_depth, lambda: [n for n, a in up.items() if is_up(a)])
                 await ops.start(settings.nemobot_ops_host, settings.nemobot_ops_port)
             running = await start_each(
                 platforms, permanent=permanent_start_error, retries=settings.nemobot_start_retries

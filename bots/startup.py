@@ -17,6 +17,7 @@ import psycopg
 import psycopg_pool
 
 from storage import PostgresStore, SqliteStore, StoreLocation, TokenCipher, open_location
+from storage.sqlite import BUSY_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +82,16 @@ def _store_unreachable(exc: BaseException) -> bool:
 
 
 async def open_store_retrying(
-    location: StoreLocation, cipher: TokenCipher, *, retries: int = len(BACKOFF_S)
+    location: StoreLocation,
+    cipher: TokenCipher,
+    *,
+    retries: int = len(BACKOFF_S),
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
 ) -> SqliteStore | PostgresStore:
     """Open the store at ``location``, retrying an unreachable database server with backoff."""
     return await retrying(
         location.describe(),
-        lambda: open_location(location, cipher=cipher),
+        lambda: open_location(location, cipher=cipher, busy_timeout_ms=busy_timeout_ms),
         transient=_store_unreachable,
         delays=backoff(retries) if location.postgres_url else (),
     )

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
 
     # nemobot itself
     nemobot_data_dir: Path = Path("./data")
+    # How long a database write waits for another connection's lock before the event is refused
+    # (and, on Telegram, left unconfirmed so it comes again).
+    nemobot_db_busy_timeout_s: Annotated[float, Field(gt=0, le=120)] = 5.0
     nemobot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # "text" for people, "json" (one object per line) for a host's log collector.
     nemobot_log_format: Literal["text", "json"] = "text"

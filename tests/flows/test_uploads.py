@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from core.chat import Attachment, PlatformLimits
+from core.i18n import t
 from simulator import Endpoint, SimulatorConfig
 from tests.flows.conftest import Harness
 
@@ -116,6 +117,17 @@ async def test_an_attachment_the_platform_will_not_hand_over_gets_a_clear_messag
 
     texts = await harness.say(attachments=(Attachment("clip.mp4", "video/mp4", 1000, open=refused),))
     assert "send it again" in texts[-1]
+
+
+async def test_a_lost_session_during_an_upload_by_link_is_replaced_once(harness: Harness) -> None:
+    """1002 on the import: the user hears why, a fresh session takes the link, once."""
+    await harness.say("hello")
+    old = await harness.session_id()
+    harness.sim.delete_session(old)
+    texts = await harness.say("https://example.com/media/dance.mp4")
+    assert await harness.session_id() != old
+    assert t("en", "session_expired") in texts
+    assert "dance.mp4" in texts[-1]
 
 
 @pytest.mark.parametrize(
