@@ -181,34 +181,3 @@ async def test_text_order_is_by_code_point_even_in_a_locale_collated_database() 
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-async def test_a_released_claim_can_be_claimed_again(pg_url: str) -> None:
-    """release_message undoes one claim (for an event that could not be stored); others stay."""
-    store = await PostgresStore.open(pg_url)
-    try:
-        assert await store.claim_message(CHAT, "m1")
-        assert await store.claim_message(CHAT, "m2")
-        await store.release_message(CHAT, "m1")
-        await store.release_message(CHAT, "never-claimed")
-        assert await store.claim_message(CHAT, "m1") is True
-        assert await store.claim_message(CHAT, "m2") is False
-    finally:
-        await store.close()
-
-
-async def test_a_users_usage_adds_up_across_the_chats_of_one_platform(pg_url: str) -> None:
-    """user_usage sums one user's events over every chat of a platform, optionally of one kind."""
-    store = await PostgresStore.open(pg_url)
-    try:
-        for chat_id, kind in [("1", "turn"), ("2", "turn"), ("2", "render")]:
-            await store.add_usage(ChatKey("telegram", chat_id), "u1", kind, "2025-03-01")
-        await store.add_usage(ChatKey("discord", "1"), "u1", "turn", "2025-03-01")
-        await store.add_usage(ChatKey("telegram", "1"), "u2", "turn", "2025-03-01")
-        assert await store.user_usage("telegram", "u1", "2025-03-01") == 3
-        assert await store.user_usage("telegram", "u1", "2025-03-01", kind="turn") == 2
-        assert await store.user_usage("telegram", "u1", "2025-03-02") == 0
-        with pytest.raises(ValueError, match="YYYY-MM-DD"):
-            await store.user_usage("telegram", "u1", "2025-3-1")
-    finally:
-        await store.close()
