@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import h11
+import httpcore
 import httpx
 
 from core.nemo.envelope import unwrap
@@ -22,8 +24,10 @@ def translating_transport_errors(what: str) -> Iterator[None]:
         yield
     except httpx.TimeoutException as exc:
         raise BackendUnavailable(f"{what}: the backend timed out") from exc
-    except httpx.TransportError as exc:
+    except (httpx.TransportError, httpcore.ProtocolError, h11.ProtocolError) as exc:
         # str(exc) can hold a URL; never one with a secret (tokens travel in headers only).
+        # httpcore and h11 protocol errors can escape httpx's own mapping while a request body is
+        # being sent (a body shorter than its Content-Length); they are failures of this call too.
         raise BackendUnavailable(f"{what}: {type(exc).__name__}") from exc
 
 
