@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Literal
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from core.nemo.transport import NemoTransport
 from core.service import NemoBot
@@ -13,16 +16,51 @@ from core.settings import Settings
 from core.skills import SkillProfile
 from storage import FernetTokens, load_or_create_key, open_store
 
+USER_AGENT = "nemobot/0.1"
+# Running turns at once per process before a new one waits for a connection: far above what one
+# process carries (README, "Capacity"), so in practice only file descriptors bound it.
+STREAM_CONNECTIONS = 10_000
+StreamTransport = Literal["aiohttp", "httpcore"]
+
 
 def http_client(settings: Settings) -> httpx.AsyncClient:
-    """The shared HTTP client for NemoVideo; per-call timeouts override the default where needed."""
+    """The HTTP client for NemoVideo's short calls and uploads; per-call timeouts override the default.
+
+    Turns stream on their own client (:func:`stream_client`), so this pool only ever waits for
+    calls that end.
+    """
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.nemo_http_timeout_s),
-        # Every running turn holds one connection for its whole stream: the pool must be larger than
-        # the number of concurrent turns, or other calls queue behind them (bench/RESULTS.md).
-        limits=httpx.Limits(max_connections=2000, max_keepalive_connections=100),
+        limits=httpx.Limits(max_connections=500, max_keepalive_connections=100),
         follow_redirects=True,
-        headers={"User-Agent": "nemobot/0.1"},
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
+def stream_client(settings: Settings, transport: StreamTransport = "aiohttp") -> httpx.AsyncClient:
+    """The HTTP client for ``/run_sse`` turns: httpx and httpx-sse as the API, its own pool.
+
+    By default the bytes travel over aiohttp (``httpx-aiohttp``): at thousands of SSE events a second
+    httpcore + anyio + h11 cost about three times aiohttp's CPU per event (bench/RESULTS.md, §2).
+    ``"httpcore"`` is httpx's own transport, kept for the benchmark's comparison.
+    """
+    timeout = httpx.Timeout(settings.nemo_http_timeout_s)
+    headers = {"User-Agent": USER_AGENT}
+    if transport == "httpcore":
+        limits = httpx.Limits(max_connections=STREAM_CONNECTIONS, max_keepalive_connections=100)
+        return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=True, headers=headers)
+    ssl_context = httpx.create_ssl_context()  # certifi's CAs, as httpx's own transport uses
+
+    def session() -> aiohttp.ClientSession:
+        # Made on the first request, inside the running loop, as aiohttp requires.
+        connector = aiohttp.TCPConnector(limit=STREAM_CONNECTIONS, limit_per_host=0, ssl=ssl_context)
+        return aiohttp.ClientSession(connector=connector)
+
+    return httpx.AsyncClient(
+        transport=AiohttpTransport(client=session),
+        timeout=timeout,
+        follow_redirects=True,
+        headers=headers,
     )
 
 
@@ -33,11 +71,14 @@ async def running_bot(settings: Settings) -> AsyncIterator[NemoBot]:
     cipher = FernetTokens(load_or_create_key(settings.nemobot_data_dir, configured_key))
     store = await open_store(settings.nemobot_data_dir, cipher=cipher)
     try:
-        async with http_client(settings) as http:
+        async with http_client(settings) as http, stream_client(settings) as streams:
 
             def transport_for(profile: SkillProfile) -> NemoTransport:
                 return NemoTransport(
-                    http, settings.nemo_api_url, profile.attribution(settings.nemo_skill_platform)
+                    http,
+                    settings.nemo_api_url,
+                    profile.attribution(settings.nemo_skill_platform),
+                    stream_http=streams,
                 )
 
             bot = NemoBot(settings, store, transport_for)

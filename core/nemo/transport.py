@@ -35,11 +35,21 @@ class NemoTransport:
     """Sends authenticated, attributed requests to the NemoVideo API over an injected client.
 
     The caller owns the :class:`httpx.AsyncClient` (its lifetime, limits and transport), as httpx-sse
-    recommends; tests pass a client pointed at the simulator.
+    recommends; tests pass a client pointed at the simulator. ``stream_http``, when given, carries
+    the long ``/run_sse`` turns on a pool of their own: each running turn holds a connection for its
+    whole stream, and sharing one pool would let many turns starve the short calls (bench/RESULTS.md).
     """
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, attribution: SkillAttribution) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        attribution: SkillAttribution,
+        *,
+        stream_http: httpx.AsyncClient | None = None,
+    ) -> None:
         self.http = http
+        self.stream_http = stream_http if stream_http is not None else http
         self.base_url = base_url.rstrip("/")
         self.attribution = attribution
 

@@ -99,11 +99,12 @@ class TurnStream:
         )
         # The read timeout backs up the idle deadline below; connect/write stay short.
         timeout = httpx.Timeout(30.0, read=self._idle_s + 5.0)
-        request = self._transport.http.build_request(
+        http = self._transport.stream_http
+        request = http.build_request(
             "POST", self._transport.url("/run_sse"), json=self._body, headers=headers, timeout=timeout
         )
         with translating_transport_errors("POST /run_sse"):
-            return await self._transport.http.send(request, stream=True)
+            return await http.send(request, stream=True)
 
     async def _open_once(self) -> httpx.Response:
         response = await self._send()
