@@ -22,8 +22,11 @@ demo: .venv/.synced
 simulator: .venv/.synced
 	$(VENV)/nemobot simulator
 
+# Most of the suite waits on loopback I/O, so four workers pay off even on two cores.
+TEST_WORKERS ?= 4
+
 test: .venv/.synced
-	$(VENV)/pytest $(PYTEST_ARGS)
+	$(VENV)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: .venv/.synced
 	$(VENV)/ruff check .

@@ -17,7 +17,7 @@ from core.service import NemoBot
 from core.settings import Settings
 from core.skills import SkillProfile
 from simulator import Simulator, SimulatorConfig
-from storage import MemoryStore, SqliteStore
+from storage import SqliteStore
 from tests.fakes import RecordingOutbound
 
 CHAT = ChatKey("test", "100")
@@ -85,11 +85,10 @@ def limits() -> PlatformLimits:
     return PlatformLimits(max_text=4096, upload_cap=50_000_000, edit_interval_s=0.01)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """The production default, a real SQLite file. Flows run on one store: the contract suite in
+    tests/storage proves every store behaves the same, so running each flow per store proves nothing more."""
     sqlite = await SqliteStore.open(tmp_path / "data" / "nemobot.db")
     try:
         yield sqlite

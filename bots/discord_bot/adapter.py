@@ -83,6 +83,7 @@ class DiscordAdapter:
             language=self._chat_language,
             requesters=self.requesters,
             download_cap=settings.discord_max_download_mb * 1_000_000,
+            edit_interval_s=settings.discord_edit_interval_s,
         )
         self.router = InteractionRouter(core, self.outbound, self._open_attachment)
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)

@@ -103,11 +103,13 @@ class DiscordOutbound:
         language: Callable[[ChatKey], Awaitable[Lang]],
         requesters: Requesters,
         download_cap: int | None,
+        edit_interval_s: float = EDIT_INTERVAL_S,
     ) -> None:
         self._client = client
         self._language = language
         self.requesters = requesters
         self._download_cap = download_cap
+        self._edit_interval_s = edit_interval_s
         self._typing_at: dict[int, float] = {}
 
     @property
@@ -115,7 +117,7 @@ class DiscordOutbound:
         return PlatformLimits(
             max_text=MAX_CONTENT,
             upload_cap=self._largest_upload_limit(),
-            edit_interval_s=EDIT_INTERVAL_S,
+            edit_interval_s=self._edit_interval_s,
             download_cap=self._download_cap,
             text_length=utf16_length,
         )

@@ -41,6 +41,8 @@ class DiscordSettings(BaseSettings):
     discord_ready_timeout_s: PositiveSeconds = 60.0
     # How long discord.py waits for more GUILD_CREATEs before "ready" (its default is 2 s).
     discord_guild_ready_timeout_s: PositiveSeconds = 2.0
+    # Discord allows about 5 edits per 5 s per channel; one edit every 1.5 s leaves room for the rest.
+    discord_edit_interval_s: PositiveSeconds = 1.5
 
     @field_validator("discord_guild_ids", mode="before")
     @classmethod

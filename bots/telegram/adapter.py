@@ -34,7 +34,7 @@ from telegram.ext import (
 from bots.telegram.albums import AlbumCollector
 from bots.telegram.commands import publish_menu
 from bots.telegram.files import Downloads
-from bots.telegram.flood import Pacer
+from bots.telegram.flood import GROUP_CHAT, PRIVATE_CHAT, FloodRule, Pacer
 from bots.telegram.keyboards import parse_callback
 from bots.telegram.mapping import PLATFORM, BotIdentity, chat_key, is_group, to_inbound
 from bots.telegram.ordering import Acceptance, ChatOrderedProcessor
@@ -70,7 +70,11 @@ class TelegramAdapter:
         self._token = settings.token()  # fail at construction, naming TELEGRAM_BOT_TOKEN
         self._secrets = (self._token,)
         self._acceptance = Acceptance()
-        self._pacer = Pacer(settings.telegram_max_sends_per_s)
+        self._pacer = Pacer(
+            settings.telegram_max_sends_per_s,
+            private=FloodRule(PRIVATE_CHAT.burst, settings.telegram_edit_interval_s),
+            group=FloodRule(GROUP_CHAT.burst, settings.telegram_group_edit_interval_s),
+        )
         self._albums = AlbumCollector(
             self._deliver, wait_s=settings.telegram_album_wait_s, accepted=self._acceptance.accept
         )

@@ -41,8 +41,17 @@ class Pacer:
     chat keep their order.
     """
 
-    def __init__(self, per_second: float, *, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        private: FloodRule = PRIVATE_CHAT,
+        group: FloodRule = GROUP_CHAT,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self._gap = 1.0 / per_second
+        self._private = private
+        self._group = group
         self._clock = clock
         self._due: dict[int, float] = {}
         self._blocked: dict[int, float] = {}
@@ -52,10 +61,9 @@ class Pacer:
     def _now(self) -> float:
         return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
 
-    @staticmethod
-    def rule_for(chat_id: int) -> FloodRule:
+    def rule_for(self, chat_id: int) -> FloodRule:
         # Group, supergroup and channel ids are negative; users' are positive.
-        return GROUP_CHAT if chat_id < 0 else PRIVATE_CHAT
+        return self._group if chat_id < 0 else self._private
 
     def reserve_chat(self, chat_id: int) -> float:
         """Reserve this chat's next slot; returns when it starts (loop time)."""

@@ -83,8 +83,8 @@ class TelegramOutbound:
         self._limits = PlatformLimits(
             max_text=MAX_TEXT,
             upload_cap=settings.upload_cap,
-            edit_interval_s=1.0,
-            group_edit_interval_s=3.0,
+            edit_interval_s=settings.telegram_edit_interval_s,
+            group_edit_interval_s=settings.telegram_group_edit_interval_s,
             download_cap=settings.download_cap,
             text_length=utf16_length,
         )

@@ -59,6 +59,10 @@ class TelegramSettings(BaseSettings):
     telegram_media_timeout_s: Annotated[float, Field(gt=0)] = 300.0
     # Sends and edits per second across all chats (Telegram's broadcast guidance is about 30).
     telegram_max_sends_per_s: Annotated[float, Field(gt=0, le=1000)] = 20.0
+    # Telegram's rules of thumb: about one message (edits count) a second in a private chat, 20 a
+    # minute in a group. Streamed replies edit no faster, and the pacer spaces every send by them.
+    telegram_edit_interval_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+    telegram_group_edit_interval_s: Annotated[float, Field(gt=0, le=60)] = 3.0
 
     @field_validator("telegram_api_base_url", "telegram_file_base_url", "telegram_webhook_url")
     @classmethod

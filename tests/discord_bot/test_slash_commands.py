@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from simulator import Scenario, Simulator
-from tests.discord_bot.conftest import Stack, World
+from tests.discord_bot.conftest import FAST_BUDGET, Stack, World
 from tests.discord_bot.payloads import MIB
 
 DEFERRED = 5  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
@@ -71,7 +71,7 @@ async def test_every_interaction_is_acknowledged_within_three_seconds(stack: Sta
     await stack.idle(world.general)
 
 
-@pytest.mark.parametrize("fake_options", [{"token_ttl_s": 1.0}])
+@pytest.mark.parametrize("fake_options", [{**FAST_BUDGET, "token_ttl_s": 1.0}])
 async def test_a_render_outliving_the_interaction_token_still_reports_through_channel_messages(
     stack: Stack, world: World, sim: Simulator, fake_options: dict[str, Any]
 ) -> None:

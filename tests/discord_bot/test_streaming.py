@@ -31,6 +31,8 @@ def _most_writes_in(discord: FakeDiscord, channel: FakeChannel, seconds: float) 
     return max((sum(1 for t in times if start <= t < start + seconds) for start in times), default=0)
 
 
+@pytest.mark.parametrize("adapter_options", [{"discord_edit_interval_s": 1.5}])
+@pytest.mark.parametrize("fake_options", [{"budget": 5, "budget_period_s": 5.0}])
 async def test_streamed_edits_stay_within_discords_per_channel_budget(
     stack: Stack, world: World, sim: Simulator
 ) -> None:
@@ -46,7 +48,7 @@ async def test_streamed_edits_stay_within_discords_per_channel_budget(
     assert not reply.content.endswith("…")
 
 
-@pytest.mark.parametrize("fake_options", [{"budget": 1, "budget_period_s": 2.0, "ratelimit_headers": False}])
+@pytest.mark.parametrize("fake_options", [{"budget": 1, "budget_period_s": 0.5, "ratelimit_headers": False}])
 async def test_a_429_is_waited_out_and_no_text_is_lost(
     stack: Stack, world: World, sim: Simulator, fake_options: dict[str, Any]
 ) -> None:

@@ -11,7 +11,8 @@ import pytest
 
 from simulator import Simulator, SimulatorConfig
 from tests.telegram.fake_bot_api import FakeBotApi
-from tests.telegram.harness import TelegramHarness
+from tests.telegram.fake_model import Flood
+from tests.telegram.harness import FAST_GROUP_INTERVAL_S, FAST_PRIVATE_INTERVAL_S, TelegramHarness
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +24,8 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeBotApi]:
     api = FakeBotApi()
+    # The fake enforces Telegram's flood rules at the harness's faster pace (test_burst uses the real one).
+    api.flood = Flood(private=(5, FAST_PRIVATE_INTERVAL_S), group=(20, FAST_GROUP_INTERVAL_S))
     await api.start()
     try:
         yield api

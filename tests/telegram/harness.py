@@ -19,6 +19,11 @@ from tests.flows.conftest import make_settings
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.updates import Json, Updates
 
+# Telegram's one message a second (private) and one per three seconds (group), twenty times faster:
+# the bot and the fake both follow these, so tests keep the rules without waiting them out.
+FAST_PRIVATE_INTERVAL_S = 0.05
+FAST_GROUP_INTERVAL_S = 0.15
+
 
 def chat_of(update: Json) -> ChatKey:
     """The core's chat for an update (a forum topic is its own chat)."""
@@ -51,6 +56,9 @@ class TelegramHarness:
             "telegram_file_base_url": self.fake.file_base_url,
             "telegram_poll_timeout_s": 1,
             "telegram_album_wait_s": 0.3,
+            # Telegram's pace scaled down twentyfold, as the fake's flood rules are (conftest).
+            "telegram_edit_interval_s": FAST_PRIVATE_INTERVAL_S,
+            "telegram_group_edit_interval_s": FAST_GROUP_INTERVAL_S,
         }
         values.update(self.changes)
         return TelegramSettings(_env_file=None, **values)

@@ -7,11 +7,19 @@ import bisect
 import itertools
 import statistics
 
-from tests.telegram.fake_model import Call
+import pytest
+
+from tests.telegram.fake_model import Call, Flood
 from tests.telegram.harness import TelegramHarness
 from tests.telegram.updates import person
 
 CHATS = 50
+
+
+@pytest.fixture
+def telegram_changes() -> dict[str, float]:
+    """This is the budget test: Telegram's real pace (one edit a second in a private chat)."""
+    return {"telegram_edit_interval_s": 1.0, "telegram_group_edit_interval_s": 3.0}
 
 
 def busiest_second(calls: list[Call]) -> int:
@@ -22,6 +30,7 @@ def busiest_second(calls: list[Call]) -> int:
 
 async def test_fifty_chats_streaming_at_once_trigger_no_429(telegram: TelegramHarness) -> None:
     """Every chat gets its streamed reply, edits stay a second apart, and the fake never says 429."""
+    telegram.fake.flood = Flood()  # Telegram's real rules
     telegram.sim.config.partial_chunk_seconds = 250  # 0.5 s between chunks: 1.5-2.5 s streams
     users = [person(5000 + n, name=f"U{n}") for n in range(CHATS)]
     updates = [

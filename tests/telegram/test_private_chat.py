@@ -11,12 +11,13 @@ from core.chat import ChatKey, MessageRef
 from core.i18n import t
 from simulator import Scenario
 from tests.telegram.fake_bot_api import TOKEN
-from tests.telegram.harness import TelegramHarness, chat_of
+from tests.telegram.harness import FAST_PRIVATE_INTERVAL_S, TelegramHarness, chat_of
 
 
 async def test_a_reply_streams_as_plain_text_and_ends_formatted(telegram: TelegramHarness) -> None:
-    """One message: sent plain, edited plain at most once a second, finished with an HTML edit."""
-    telegram.sim.config.partial_chunk_seconds = 400  # 0.8 s between chunks: a visible stream
+    """One message: sent plain, edited plain no faster than the private-chat pace (Telegram's 1 s, scaled
+    down in these tests), finished with an HTML edit."""
+    telegram.sim.config.partial_chunk_seconds = 40  # 0.08 s between chunks: a visible stream
     telegram.sim.force_next_turn(Scenario.CHAT)
     chat = telegram.updates.private()
     await telegram.handled(telegram.updates.message(chat, "hello there"))
@@ -30,7 +31,7 @@ async def test_a_reply_streams_as_plain_text_and_ends_formatted(telegram: Telegr
     # plain text on screen and the adapter skips it rather than have Telegram answer "not modified".
     assert all("message is not modified" not in c.error for c in telegram.fake.calls)
     gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(calls)]
-    assert min(gaps) >= 0.95, gaps
+    assert min(gaps) >= FAST_PRIVATE_INTERVAL_S * 0.95, gaps
     [final] = telegram.fake.texts(chat["id"])
     assert final.startswith("Hi! I'm Nemo")
     assert len(calls[0].text) < len(final), "the first message showed a partial text"
