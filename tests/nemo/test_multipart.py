@@ -113,6 +113,18 @@ async def test_a_file_is_read_in_bounded_chunks(tmp_path: Path) -> None:
     assert sizes == [CHUNK_SIZE, CHUNK_SIZE, 17]
 
 
+async def test_reading_ahead_keeps_the_bytes_in_order_and_stops_cleanly(tmp_path: Path) -> None:
+    """The read-ahead returns the file as is, and a consumer that stops early leaves no read behind."""
+    path = tmp_path / "clip.mp4"
+    data = bytes(range(256)) * 40
+    path.write_bytes(data)
+    assert b"".join([chunk async for chunk in read_file_chunks(path, chunk_size=1000)]) == data
+    reader = read_file_chunks(path, chunk_size=1000)
+    assert await anext(reader) == data[:1000]  # the second chunk is being read meanwhile
+    await reader.aclose()
+    path.unlink()  # the handle was closed (and on any OS the file can go)
+
+
 def test_from_path_guesses_the_type_and_size(tmp_path: Path) -> None:
     """``UploadSource.from_path`` takes the name, MIME type and size from the file."""
     path = tmp_path / "photo.jpg"

@@ -129,7 +129,7 @@ async def test_a_sticker_in_a_private_chat_gets_a_hint_and_a_join_gets_nothing(
 
 async def test_a_final_version_that_adds_formatting_is_still_sent_as_html(telegram: TelegramHarness) -> None:
     """Only edits that change nothing are skipped: a heading that turns bold does go out."""
-    telegram.sim.config.partial_chunk_seconds = 400
+    telegram.sim.config.partial_chunk_seconds = 40
     telegram.sim.force_next_turn(Scenario.CHAT)
     chat = telegram.updates.private()
     await telegram.handled(telegram.updates.message(chat, "hello there"))
