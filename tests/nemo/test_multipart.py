@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,7 @@ async def test_reading_ahead_keeps_the_bytes_in_order_and_stops_cleanly(tmp_path
     path.write_bytes(data)
     assert b"".join([chunk async for chunk in read_file_chunks(path, chunk_size=1000)]) == data
     reader = read_file_chunks(path, chunk_size=1000)
+    assert isinstance(reader, AsyncGenerator)
     assert await anext(reader) == data[:1000]  # the second chunk is being read meanwhile
     await reader.aclose()
     path.unlink()  # the handle was closed (and on any OS the file can go)
