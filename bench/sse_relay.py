@@ -53,6 +53,8 @@ import array
 import asyncio
 import contextlib
 import cProfile
+import dataclasses
+import gc
 import io
 import itertools
 import pstats
@@ -63,10 +65,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast
 
 import httpx
 
+import bots.app
 import core.nemo.turn as turn_module
 from bench._common import (
     Child,
@@ -81,7 +84,7 @@ from bench._common import (
     rss_mib,
 )
 from bench._simproc import CHUNK_CHARS, chunk_text
-from bots.app import StreamTransport, http_client, stream_client
+from bots.app import http_client
 from core.chat import Action, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits, Sender
 from core.nemo.events import AgentEvent, TextChunk
 from core.nemo.transport import NemoTransport
@@ -90,6 +93,7 @@ from core.settings import Settings
 from core.skills import SkillProfile
 from storage import MemoryStore
 
+StreamTransport = Literal["aiohttp", "httpcore"]
 PLATFORM = "bench"
 TARGET_P99_MS = 20.0
 TARGET_LAG_MS = 20.0
@@ -178,6 +182,79 @@ def install_parse_hook(receipts: Receipts) -> Callable[[], None]:
     return undo
 
 
+def skip_gui_language() -> Callable[[], None]:
+    """Replace the core's GUI-language translation by the identity (to show its share); the undo."""
+    import core.turns as turns
+
+    original = getattr(turns, "translate_gui", None)
+    if original is None:
+        print("note: core.turns calls no translate_gui; --no-gui-language changes nothing")
+        return lambda: None
+    empty = original("", "en")
+    turns.translate_gui = lambda text, lang: dataclasses.replace(empty, text=text)  # type: ignore[attr-defined]
+
+    def undo() -> None:
+        turns.translate_gui = original  # type: ignore[attr-defined]
+
+    return undo
+
+
+def _nothing() -> None:
+    return None
+
+
+def stream_http(settings: Settings, transport: StreamTransport) -> httpx.AsyncClient | None:
+    """``bots.app.stream_client`` where it exists; None on a tree from before it (the bench's
+    "before" runs, where turns share ``http_client``)."""
+    make = getattr(bots.app, "stream_client", None)
+    return make(settings, transport) if make is not None else None
+
+
+def nemo_transport(
+    http: httpx.AsyncClient,
+    streams: httpx.AsyncClient | None,
+    base_url: str,
+    profile: SkillProfile,
+    platform: str,
+) -> NemoTransport:
+    attribution = profile.attribution(platform)
+    if streams is None:
+        return NemoTransport(http, base_url, attribution)
+    return NemoTransport(http, base_url, attribution, stream_http=streams)
+
+
+class GcPauses:
+    """How long the garbage collector stopped the process, per generation (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []
+        self._began = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], (time.perf_counter() - self._began) * 1000))
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> str:
+        if not self.pauses:
+            return "none"
+        worst = max(ms for _gen, ms in self.pauses)
+        full = [ms for gen, ms in self.pauses if gen == 2]
+        return (
+            f"{len(self.pauses)} pauses, {sum(ms for _gen, ms in self.pauses):.0f} ms in all,"
+            f" max {worst:.1f} ms;"
+            f" {len(full)} full (gen 2) max {max(full, default=0):.1f} ms"
+        )
+
+
 class LoopLag:
     """Samples how late a short sleep wakes up: the event loop's lag, as every task feels it."""
 
@@ -228,6 +305,7 @@ class Options:
     wait_heartbeat_s: float
     realistic: bool
     plot: Path | None
+    gui_language: bool
 
     @property
     def schedule_s(self) -> float:
@@ -263,6 +341,7 @@ class Point:
     edits: int
     endings: dict[str, int]
     finished_in_time: bool
+    gc: str = ""
 
     @property
     def received_eps(self) -> float:
@@ -357,7 +436,8 @@ class Bench:
         wall = time.perf_counter()
         if profiler is not None:
             profiler.enable()
-        finished = await _measured_turns(self.bot, options, chats, self.rounds, started)
+        with GcPauses() as pauses:
+            finished = await _measured_turns(self.bot, options, chats, self.rounds, started)
         if profiler is not None:
             profiler.disable()
         wall = time.perf_counter() - wall
@@ -382,7 +462,12 @@ class Bench:
             first_receipt,
             started,
             Totals(
-                cpu, wall, server_busy, lags, peak - rss_before if rss_before is not None else float("nan")
+                cpu,
+                wall,
+                server_busy,
+                lags,
+                peak - rss_before if rss_before is not None else float("nan"),
+                pauses.summary(),
             ),
             finished,
         )
@@ -395,6 +480,7 @@ class Totals:
     server_busy: float | None
     lags: list[float]
     rss_growth: float
+    gc: str
 
 
 def _eligible_at(got: float, previous_call: float, interval: float) -> float:
@@ -488,6 +574,7 @@ def summarise(
         edits=edits,
         endings=endings,
         finished_in_time=finished,
+        gc=totals.gc,
     )
 
 
@@ -544,6 +631,7 @@ def print_point(options: Options, point: Point, overall_rss: float | None) -> No
     rows += [
         Row("RSS growth during the load", f"{point.rss_growth:.1f} MiB"),
         Row("sends + edits (per turn)", f"{point.edits} ({point.edits / max(1, point.chats):.0f})"),
+        Row("garbage collection", point.gc),
     ]
     print_table(
         f"SSE relay over {point.transport}: {point.chats} chats × {options.events} events,"
@@ -630,9 +718,11 @@ async def run(options: Options) -> None:
         )
         + f"), heartbeat every {options.heartbeat_every}, ramp {options.ramp_s:g} s,"
         f" edit interval {options.edit_interval:g} s, stream transport {'/'.join(options.transports)}"
+        + ("" if options.gui_language else ", GUI-language rewrite SKIPPED")
     )
     receipts = Receipts()
     undo = install_parse_hook(receipts)
+    undo_gui = skip_gui_language() if not options.gui_language else _nothing
     profiler = cProfile.Profile() if options.profile else None
     extra = (
         "--sse-events",
@@ -665,6 +755,7 @@ async def run(options: Options) -> None:
                     )
     finally:
         undo()
+        undo_gui()
     if len(points) > 1:
         print_sweep(points)
     if options.plot is not None and points:
@@ -685,12 +776,13 @@ async def _run_transport(
     rss_baseline = rss_mib()
     reset_peak_rss()
     points: list[Point] = []
-    async with http_client(settings) as http, stream_client(settings, transport) as streams:
+    streams = stream_http(settings, transport)
+    if streams is None:
+        print(f"note: this tree has no bots.app.stream_client; turns share http_client ({transport} ignored)")
+    async with http_client(settings) as http, streams or contextlib.nullcontext():
 
         def transport_for(profile: SkillProfile) -> NemoTransport:
-            return NemoTransport(
-                http, sim.base_url, profile.attribution(settings.nemo_skill_platform), stream_http=streams
-            )
+            return nemo_transport(http, streams, sim.base_url, profile, settings.nemo_skill_platform)
 
         bot = NemoBot(settings, MemoryStore(), transport_for)
         limits = PlatformLimits(max_text=4096, upload_cap=50_000_000, edit_interval_s=options.edit_interval)
@@ -698,6 +790,9 @@ async def _run_transport(
         bot.attach(PLATFORM, out)
         began = time.perf_counter()
         ready = await _warm_up(bot, out, most, options.warm_concurrency)
+        tune = getattr(bots.app, "tune_gc", None)
+        if tune is not None:  # as bots.app.running_bot does once the bot is built
+            tune()
         print(f"\n[{transport}] warm-up: {ready}/{most} chats ready in {time.perf_counter() - began:.1f} s")
         bench = Bench(options, transport, sim, http, bot, out, receipts, rss_baseline)
         for chats in options.sweep or [options.chats]:
@@ -707,7 +802,8 @@ async def _run_transport(
             if options.sweep:
                 print(
                     f"[{transport}] {chats} chats: relay p99 {point.p99_ms:.1f} ms, loop lag p99"
-                    f" {point.lag_p99_ms:.1f} ms, CPU {point.cpu_ms:.3f} ms/event, {point.ok}/{chats} done",
+                    f" {point.lag_p99_ms:.1f} ms, CPU {point.cpu_ms:.3f} ms/event, {point.ok}/{chats} done;"
+                    f" GC {point.gc}",
                     flush=True,
                 )
                 print_endings(point)
@@ -759,6 +855,9 @@ def main(argv: list[str] | None = None) -> None:
         "--warm-concurrency", type=int, default=50, help="chats set up at a time (default 50)"
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the measured turns (slows them)")
+    parser.add_argument(
+        "--no-gui-language", action="store_true", help="skip the core's GUI-language rewrite (its share)"
+    )
     args = parser.parse_args(argv)
 
     def pick(value: float, default: float) -> float:
@@ -785,6 +884,7 @@ def main(argv: list[str] | None = None) -> None:
         wait_heartbeat_s=15.0,
         realistic=realistic,
         plot=args.plot,
+        gui_language=not args.no_gui_language,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(options))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from typing import Literal
 
@@ -17,6 +18,12 @@ from core.skills import SkillProfile
 from storage import FernetTokens, load_or_create_key, open_store
 
 USER_AGENT = "nemobot/0.1"
+# The young generation is collected every 20,000 allocations instead of CPython's 700. Every SSE event
+# allocates a dozen short-lived containers (JSON, events), so at thousands of events a second the
+# default ran ~30 collections a second and a full one of 100-170 ms every few seconds, each a stall
+# for every chat; with these, 10 s at 6,000 events/s spent 100 ms in GC instead of 1,000 ms and ran
+# no full collection (bench/RESULTS.md, §2). Cycles are still collected, just in larger batches.
+GC_THRESHOLDS = (20_000, 20, 10)
 # Running turns at once per process before a new one waits for a connection: far above what one
 # process carries (README, "Capacity"), so in practice only file descriptors bound it.
 STREAM_CONNECTIONS = 10_000
@@ -64,6 +71,13 @@ def stream_client(settings: Settings, transport: StreamTransport = "aiohttp") ->
     )
 
 
+def tune_gc() -> None:
+    """Set the process's GC for a long-running relay: start-up objects frozen, larger batches."""
+    gc.collect()
+    gc.freeze()  # modules, settings, the store: never garbage, no need to traverse them again
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 @contextlib.asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[NemoBot]:
     """A :class:`NemoBot` with SQLite storage and an HTTP client, closed on exit."""
@@ -82,6 +96,7 @@ async def running_bot(settings: Settings) -> AsyncIterator[NemoBot]:
                 )
 
             bot = NemoBot(settings, store, transport_for)
+            tune_gc()
             try:
                 yield bot
             finally:
