@@ -789,10 +789,10 @@ async def _run_transport(
         out = ArrayOutbound(limits)
         bot.attach(PLATFORM, out)
         began = time.perf_counter()
-        ready = await _warm_up(bot, out, most, options.warm_concurrency)
         tune = getattr(bots.app, "tune_gc", None)
         if tune is not None:  # as bots.app.running_bot does once the bot is built
             tune()
+        ready = await _warm_up(bot, out, most, options.warm_concurrency)
         print(f"\n[{transport}] warm-up: {ready}/{most} chats ready in {time.perf_counter() - began:.1f} s")
         bench = Bench(options, transport, sim, http, bot, out, receipts, rss_baseline)
         for chats in options.sweep or [options.chats]:

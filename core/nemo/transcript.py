@@ -29,10 +29,13 @@ class TurnTranscript:
         # True while the last segment is still being built from partial fragments.
         self._open = False
         self._open_author: str | None = None
+        # The joined text, kept until the next change: callers read it several times per event.
+        self._text: str | None = ""
 
     def add(self, chunk: TextChunk) -> bool:
         """Take one chunk; return True if the visible text changed."""
         before = self.text
+        self._text = None
         if self._open and _other_author(self._open_author, chunk.author):
             # Interleaved agents: keep what the first one streamed rather than overwrite it.
             self._close()
@@ -45,12 +48,14 @@ class TurnTranscript:
     @property
     def text(self) -> str:
         """The current visible text: non-blank segments, trimmed, joined by a blank line."""
-        return _SEGMENT_GAP.join(s.strip() for s in self._segments if s.strip())
+        if self._text is None:
+            self._text = _SEGMENT_GAP.join(s.strip() for s in self._segments if s.strip())
+        return self._text
 
     @property
     def has_text(self) -> bool:
         """True once anything visible (not just whitespace) has arrived."""
-        return any(s.strip() for s in self._segments)
+        return bool(self.text)
 
     def finish(self) -> str:
         """The final visible text, without trailing backend noise unless the noise is all there is."""
