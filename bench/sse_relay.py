@@ -231,10 +231,11 @@ class GcPauses:
         self._began = 0.0
 
     def _callback(self, phase: str, info: dict[str, int]) -> None:
+        # CPU time, not wall time: on a shared machine a pause can also include being descheduled.
         if phase == "start":
-            self._began = time.perf_counter()
+            self._began = time.process_time()
         else:
-            self.pauses.append((info["generation"], (time.perf_counter() - self._began) * 1000))
+            self.pauses.append((info["generation"], (time.process_time() - self._began) * 1000))
 
     def __enter__(self) -> GcPauses:
         gc.callbacks.append(self._callback)
@@ -305,6 +306,7 @@ class Options:
     wait_heartbeat_s: float
     realistic: bool
     plot: Path | None
+    gc_thresholds: tuple[int, int, int] | None
     repeat: int
     gui_language: bool
 
@@ -797,6 +799,8 @@ async def _run_transport(
         began = time.perf_counter()
         tune = getattr(bots.app, "tune_gc", None)
         if tune is not None:  # as bots.app.running_bot does once the bot is built
+            if options.gc_thresholds:
+                bots.app.GC_THRESHOLDS = options.gc_thresholds
             tune()
         ready = await _warm_up(bot, out, most, options.warm_concurrency)
         print(f"\n[{transport}] warm-up: {ready}/{most} chats ready in {time.perf_counter() - began:.1f} s")
@@ -860,6 +864,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--realistic", action="store_true", help="burst, tool wait, final; 1 s edits")
     parser.add_argument("--plot", type=Path, default=None, help="write a PNG of p99 against events/s")
+    parser.add_argument("--gc-thresholds", default="", help="override bots.app.GC_THRESHOLDS, e.g. 700,10,10")
     parser.add_argument(
         "--repeat", type=int, default=1, help="sweep: run each load N times, keep the best (shared machines)"
     )
@@ -899,6 +904,7 @@ def main(argv: list[str] | None = None) -> None:
         wait_heartbeat_s=15.0,
         realistic=realistic,
         plot=args.plot,
+        gc_thresholds=tuple(int(x) for x in args.gc_thresholds.split(",")) if args.gc_thresholds else None,  # type: ignore[arg-type]
         repeat=max(1, args.repeat),
         gui_language=not args.no_gui_language,
     )
