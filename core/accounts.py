@@ -108,11 +108,15 @@ class Accounts:
                     changes["anon_user_id"] = token.user_id
                 await self.update(chat, **changes)
 
+            async def remember_client_id(client_id: str) -> None:
+                await self.update(chat, client_id=client_id)
+
             source = AnonymousTokens(
                 transport,
                 record.client_id,
                 current=current,
                 on_token=remember,
+                on_client_id=remember_client_id,
                 rate_limit_wait_s=self._settings.nemo_rate_limit_wait_s,
                 sleep=self._sleep,
             )
@@ -126,9 +130,7 @@ class Accounts:
             if record.session_id and not fresh:
                 account.record = record
                 return record.session_id
-            info: SessionInfo = await account.client.create_session(
-                task_name=f"nemobot {account.profile.name}", language=session_language(lang)
-            )
+            info: SessionInfo = await account.client.create_session(language=session_language(lang))
             changes: dict[str, object] = {"session_id": info.session_id, "task_id": info.task_id}
             if info.user_id and info.user_id.startswith("anon_"):
                 changes["anon_user_id"] = info.user_id

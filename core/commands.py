@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from core.access import today
 from core.chat import Action, ChatKey, Inbound
 from core.explain import explain
+from core.exports import forces_new_render
 from core.i18n import Lang, parse_lang, t
-from core.intents import Command, command_action, find_media_urls
+from core.intents import Command, command_action, export_resolution, find_links, find_media_urls
 from core.nemo.draft import summarize_draft
 from core.nemo.errors import NemoError, SessionNotFound
 from core.ports import MessageDeleter, Outbound, PlatformError
@@ -38,13 +39,24 @@ class CommandHandler:
         elif name == "lang":
             await self.set_language(chat, out, args)
         elif name == "upload":
-            urls = find_media_urls(args)
+            urls = find_media_urls(args) or find_links(args)
             if urls:
                 await self._bot.enqueue_url_upload(inbound, out, lang, urls)
             elif inbound.attachments:
                 await self._bot.enqueue_upload(inbound, out, lang, inbound.attachments, caption="")
             else:
-                await send_safely(out, chat, t(lang, "upload_hint"))
+                await send_safely(out, chat, await self._bot.upload_hint(chat, lang))
+        elif action is Action.EXPORT and (export_resolution(args) or forces_new_render(args)):
+            # "/export 4k"; "/export force" renders anew even a draft rendered before (core/exports.py).
+            await self._bot.enqueue_export(
+                chat,
+                out,
+                lang,
+                inbound.sender.user_id,
+                inbound.is_group,
+                resolution=export_resolution(args),
+                force=forces_new_render(args),
+            )
         elif action is not None:
             await self.run_action(
                 chat, out, lang, action, user_id=inbound.sender.user_id, is_group=inbound.is_group
@@ -71,7 +83,10 @@ class CommandHandler:
     async def help(self, chat: ChatKey, out: Outbound, lang: Lang) -> None:
         record = await self._bot.store.get_chat(chat)
         profile = get_profile(record.skill if record and record.skill else self._bot.settings.nemo_skill)
-        await send_safely(out, chat, profile.welcome(lang) + "\n\n" + t(lang, "help"))
+        faq = profile.faq_text(lang)
+        await send_safely(
+            out, chat, profile.welcome(lang) + (f"\n\n{faq}" if faq else "") + "\n\n" + t(lang, "help")
+        )
 
     async def credits(self, chat: ChatKey, out: Outbound, lang: Lang, *, user_id: str | None = None) -> None:
         """The pool balance, plus the user's remaining daily allowance when caps apply."""

@@ -1,15 +1,27 @@
 """Export: check the draft, submit the render once, poll it, and deliver the MP4 as a new message.
 
 The render job is stored before anything is sent, and its id is stored before it is submitted, so
-a restart polls the same render instead of starting a second one.
+a restart polls the same render instead of starting a second one. The delivery is recorded (job
+done, render remembered) as soon as the platform accepted the video or link, before the cosmetic
+edit of the progress card, so a restart never sends the same result twice. An export of a draft
+that has not changed since its last successful render hands that render out again (``/export
+force`` renders anew).
+
+A render job's ``payload`` is a :class:`RenderRequest`: the resolution asked for, whether the user
+forced a new render, and the fingerprint of the submitted draft (so a resumed job can remember it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import hashlib
+import json
 import logging
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,14 +29,69 @@ from core.chat import Action, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.i18n import t
-from core.nemo.client import new_render_id, poll_delays
+from core.nemo.client import new_render_id, poll_delays, render_output
 from core.nemo.draft import is_exportable
-from core.nemo.errors import ApiError, BackendUnavailable, NemoError, RenderRejected
+from core.nemo.errors import ApiError, BackendUnavailable, DownloadRefused, NemoError, RenderRejected
 from core.nemo.models import RenderStatus
-from core.ports import ChatUnavailable, Job, JobState, PlatformError, UploadCapByChat
+from core.netguard import NetGuard
+from core.ports import ChatUnavailable, Job, JobState, PlatformError, RenderedDraft, UploadCapByChat
 from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
+
+
+_FORCE_WORDS = frozenset({"force", "again", "anew", "重新"})
+_FINGERPRINT = "draft:"
+
+
+def forces_new_render(args: str) -> bool:
+    """True for ``/export force`` (or ``again``): render anew even a draft rendered before."""
+    return any(word in _FORCE_WORDS for word in args.lower().split())
+
+
+def draft_fingerprint(draft: object, output: Mapping[str, str]) -> str:
+    """A stable hash of the draft JSON and the output asked for: equal drafts rendered the same way
+    (whatever their key order) hash equal; the same draft at another resolution does not."""
+    canonical = json.dumps(
+        {"draft": draft, "output": dict(output)},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RenderRequest:
+    """What a render job's payload records, as space-separated words: ``"2160p force draft:<hex>"``.
+
+    A bare resolution (what jobs stored before) reads as just that.
+    """
+
+    resolution: str | None = None
+    force: bool = False
+    fingerprint: str | None = None
+
+    def encode(self) -> str:
+        words = [self.resolution or "", "force" if self.force else ""]
+        if self.fingerprint:
+            words.append(_FINGERPRINT + self.fingerprint)
+        return " ".join(word for word in words if word)
+
+    @classmethod
+    def decode(cls, payload: str) -> RenderRequest:
+        resolution: str | None = None
+        force = False
+        fingerprint: str | None = None
+        for word in payload.split():
+            if word == "force":
+                force = True
+            elif word.startswith(_FINGERPRINT):
+                fingerprint = word[len(_FINGERPRINT) :]
+            else:
+                resolution = word
+        return cls(resolution, force, fingerprint)
 
 
 class RenderFailed(Exception):
@@ -37,6 +104,7 @@ class ExportFlow:
     def __init__(self, ctx: ChatContext, job: Job) -> None:
         self.ctx = ctx
         self.job = job
+        self.request = RenderRequest.decode(job.payload)
         self.card = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group)
 
     async def _save(self, state: JobState | None = None, **changes: object) -> None:
@@ -60,9 +128,42 @@ class ExportFlow:
             await send_safely(ctx.out, ctx.chat, t(ctx.lang, "export_not_ready"))
             await self._save(JobState.DONE, detail="nothing to export")
             return
+        if not self.request.force and await self._hand_out_again(session_id, state.draft):
+            return
         await self._save(JobState.RUNNING, session_id=session_id)
         self.card.update(t(ctx.lang, "export_started"))
         await self._render(state.draft, resume=False)
+
+    async def _hand_out_again(self, session_id: str, draft: object) -> bool:
+        """Deliver the last render again when ``draft`` is the one it rendered; False to render anew."""
+        ctx = self.ctx
+        last = await ctx.store.last_render(ctx.chat, session_id)
+        fingerprint = draft_fingerprint(draft, render_output(self.request.resolution))
+        if last is None or last.fingerprint != fingerprint:
+            return False
+        try:
+            # Asked afresh: the CDN link may have expired since; a render the backend forgot is redone.
+            status = await ctx.account.client.render_status(last.render_id)
+        except NemoError as exc:
+            log.info("the last render of %s cannot be looked up, rendering anew: %s", ctx.chat, exc)
+            return False
+        if status.phase != "completed":
+            return False
+        self.request = dataclasses.replace(self.request, fingerprint=fingerprint)
+        await self._save(
+            JobState.RUNNING, session_id=session_id, render_id=last.render_id, payload=self.request.encode()
+        )
+        await send_safely(ctx.out, ctx.chat, t(ctx.lang, "export_unchanged"))
+        try:
+            async with chat_action_kept_alive(ctx.out, ctx.chat, ChatAction.UPLOAD_VIDEO, 5.0):
+                await self._deliver(status)
+        except asyncio.CancelledError:
+            await self._cancelled()
+            raise
+        except ChatUnavailable as exc:
+            log.info("export in %s cannot be delivered: %s", ctx.chat, exc)
+            await self._save(JobState.FAILED, detail="chat unavailable")
+        return True
 
     async def resume(self) -> None:
         """After a restart: keep polling the stored render id (submitting only if it never arrived)."""
@@ -122,7 +223,12 @@ class ExportFlow:
         if draft is None:
             draft = (await client.state(self._session_id())).draft
         assert self.job.render_id is not None
-        status = await client.submit_render(self._session_id(), draft, render_id=self.job.render_id)
+        output = render_output(self.request.resolution)
+        self.request = dataclasses.replace(self.request, fingerprint=draft_fingerprint(draft, output))
+        await self._save(payload=self.request.encode())
+        status = await client.submit_render(
+            self._session_id(), draft, render_id=self.job.render_id, output=output
+        )
         return await self._poll(status)
 
     async def _poll(self, status: RenderStatus) -> RenderStatus:
@@ -160,22 +266,40 @@ class ExportFlow:
         client = ctx.account.client
         await self._save(JobState.DELIVERING)
         self.card.update(t(ctx.lang, "export_progress", percent=100, bar=progress_bar(100)))
-        link = status.output_url or client.transport.url(f"/api/render/proxy/{status.render_id}/download")
-        web = await self._web_link()
+        # The proxy download URL answers only with the API token: never a link for users. Without
+        # a CDN URL the project's web-editor (claim) link stands in.
+        claim = await self._claim_link()
+        public = client.public_link(status)
+        link = public or claim or client.web_url
+        web = t(ctx.lang, "web_link", link=claim) if claim and public else ""
         caption = t(ctx.lang, "export_done_file", link=link) + (f"\n{web}" if web else "")
         cap = (
             ctx.out.upload_cap_for(ctx.chat)
             if isinstance(ctx.out, UploadCapByChat)
             else ctx.out.limits.upload_cap
         )
+        settings = ctx.settings
+        guard = NetGuard.for_backend(settings.nemo_api_url, settings.nemobot_trusted_hosts)
         sent = False
         with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
-            path = Path(folder) / f"{status.render_id}.mp4"
+            # A name the bot chose (from its own job id): identifiers from the backend never become
+            # file-system paths, and two exports never share a name (the console keeps each one).
+            path = Path(folder) / f"nemo-video-{self.job.job_id[:12]}.mp4"
             try:
-                size = await client.download_render(status.render_id, status.output_url, path, max_bytes=cap)
+                size = await client.download_render(
+                    status.render_id,
+                    status.output_url,
+                    path,
+                    max_bytes=cap,
+                    guard=guard,
+                    total_s=settings.nemobot_render_max_s,
+                )
+            except DownloadRefused as exc:
+                log.warning("the render of %s is sent as a link only: %s", ctx.chat, exc)
+                size = 0
             except NemoError as exc:
                 log.info("render download failed, sending the link instead: %s", exc)
-                size = -1
+                size = 0
             if size > 0:
                 try:
                     await ctx.out.send_video(ctx.chat, path, caption=caption, buttons=(Action.NEW,))
@@ -184,33 +308,41 @@ class ExportFlow:
                     raise
                 except PlatformError as exc:
                     log.info("sending the video failed, sending the link instead: %s", exc)
-            text_size = f"{size / 1_000_000:.1f} MB" if size > 0 else ""
         if not sent:
             body = (
-                t(ctx.lang, "export_done", link=link)
-                if size != -1
-                else t(
-                    ctx.lang,
-                    "export_too_big",
-                    size=text_size or "?",
-                    limit=f"{cap / 1_000_000:.0f} MB",
-                    link=link,
-                )
+                t(ctx.lang, "export_too_big", size="?", limit=f"{cap / 1_000_000:.0f} MB", link=link)
+                if size == -1
+                else t(ctx.lang, "export_done", link=link)
             )
             await send_safely(ctx.out, ctx.chat, body + (f"\n{web}" if web else ""), buttons=(Action.NEW,))
+        # The platform took the result: record it before anything cosmetic, so a restart from here
+        # on never sends it again.
+        await self._delivered(status)
         await self.card.finish(t(ctx.lang, "export_delivered"))
-        await self._save(JobState.DONE)
 
-    async def _web_link(self) -> str:
+    async def _delivered(self, status: RenderStatus) -> None:
+        await self._save(JobState.DONE, detail="delivered")
+        if self.job.session_id and self.request.fingerprint:
+            await self.ctx.store.remember_render(
+                RenderedDraft(
+                    chat=self.ctx.chat,
+                    session_id=self.job.session_id,
+                    fingerprint=self.request.fingerprint,
+                    render_id=status.render_id,
+                    output_url=status.output_url,
+                    rendered_at=datetime.now(UTC),
+                )
+            )
+
+    async def _claim_link(self) -> str:
         record = self.ctx.account.record
         if not record.task_id or not self.job.session_id:
             return ""
         try:
-            link = await self.ctx.account.client.claim_link(record.task_id, self.job.session_id)
+            return await self.ctx.account.client.claim_link(record.task_id, self.job.session_id)
         except NemoError as exc:
             log.info("claim link unavailable: %s", exc)
             return ""
-        return t(self.ctx.lang, "web_link", link=link)
 
     async def _fail(self, message: str) -> None:
         await self.card.finish(message) if self.card.started else await send_safely(

@@ -40,11 +40,16 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class Routed:
-    """A routed message: its intent, the media URLs in it (to import first) and its stripped text."""
+    """A routed message: its intent, the media URLs in it (to import first) and its stripped text.
+
+    ``resolution`` is set for an export that names one ("export in 4k" → ``"2160p"``); the render
+    body's ``output`` carries it (docs §2.8).
+    """
 
     intent: Intent
     urls: tuple[str, ...] = ()
     text: str = ""
+    resolution: str | None = None
 
 
 # What the backend accepts (docs §2.5; the CLI also takes .jpeg), by kind.
@@ -83,6 +88,49 @@ _MEDIA_URL = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\""
+_ANY_URL = re.compile(r"https?://[^\s<>\"'`()\[\]{}，。！？、；：（）【】「」《》]+", re.IGNORECASE)
+# Cloud drives and file-sharing services: their links name no extension, but they are files.
+SHARE_HOSTS: Final = frozenset(
+    {
+        "drive.google.com",
+        "docs.google.com",
+        "dropbox.com",
+        "dl.dropboxusercontent.com",
+        "onedrive.live.com",
+        "1drv.ms",
+        "icloud.com",
+        "box.com",
+        "app.box.com",
+        "wetransfer.com",
+        "we.tl",
+        "mega.nz",
+        "pan.baidu.com",
+        "aliyundrive.com",
+        "alipan.com",
+        "share.weiyun.com",
+        "pan.quark.cn",
+        "123pan.com",
+    }
+)
+_SHARE_SUFFIXES: Final = (".sharepoint.com", ".lanzoui.com", ".lanzoux.com", ".lanzout.com")
+
+# "1080p", "in 4k", "at full hd": an export's resolution, as the render body's `output` names it.
+_RESOLUTION = re.compile(
+    r"(?:\b(?:in|at|as|to)\s+)?(?<![\w])(?P<res>480p|720p|1080p|1440p|2160p|2k|4k|uhd|full\s+hd|fhd|hd)(?![\w])"
+)
+_RESOLUTIONS: Final[Mapping[str, str]] = {
+    "480p": "480p",
+    "720p": "720p",
+    "hd": "720p",
+    "1080p": "1080p",
+    "full hd": "1080p",
+    "fhd": "1080p",
+    "1440p": "1440p",
+    "2k": "1440p",
+    "2160p": "2160p",
+    "4k": "2160p",
+    "uhd": "2160p",
+}
 
 # "@nemo_bot export" and Discord's "<@123> export": a mention addresses, it is not the request.
 _MENTION = re.compile(r"<@[!&]?\d+>|(?<![\w@])@[A-Za-z0-9_]{3,32}\b")
@@ -228,6 +276,40 @@ def _media_url_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def is_share_link(url: str) -> bool:
+    """Whether ``url`` points into a cloud drive or file-sharing service (Google Drive, Dropbox…)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    host = host.removeprefix("www.")
+    return host in SHARE_HOSTS or host.endswith(_SHARE_SUFFIXES)
+
+
+def _link_spans(text: str) -> list[tuple[int, int, str]]:
+    spans = []
+    for match in _ANY_URL.finditer(text):
+        url = match.group().rstrip(_TRAILING_PUNCTUATION)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            continue
+        if parts.netloc:
+            spans.append((match.start(), match.start() + len(url), url))
+    return spans
+
+
+def find_links(text: str) -> tuple[str, ...]:
+    """Every http(s) link in ``text``, in order, once each ("/upload <any link>" imports them)."""
+    return tuple(dict.fromkeys(url for _, _, url in _link_spans(text)))
+
+
+def export_resolution(text: str) -> str | None:
+    """The resolution ``text`` names ("1080p", "4k", "full hd"), normalised (``"2160p"``), or None."""
+    match = _RESOLUTION.search(_normalize(text))
+    return _RESOLUTIONS[" ".join(match["res"].split())] if match else None
+
+
 def find_media_urls(text: str) -> tuple[str, ...]:
     """The http(s) URLs in ``text`` whose path ends in an accepted media extension, in order, once each."""
     return tuple(dict.fromkeys(url for _, _, url in _media_url_spans(text)))
@@ -300,8 +382,29 @@ def route(text: str) -> Routed:
             if not rest or _UPLOAD.fullmatch(rest) or _PRESENT.fullmatch(rest):
                 return Routed(Intent.UPLOAD, urls, stripped)
         return Routed(Intent.CHAT, urls, stripped)
+    links = _link_spans(stripped)
+    if links:
+        # Any link with "upload"/"上传" is an import; a bare cloud-drive or share link is one too.
+        urls = tuple(dict.fromkeys(url for _, _, url in links))
+        remainder = stripped
+        for start, end, _ in reversed(links):
+            remainder = remainder[:start] + " " + remainder[end:]
+        rest = _normalize(_MENTION.sub(" ", remainder))
+        if len(rest) <= _MAX_REQUEST:
+            rest = " ".join(_stages(_CONNECTORS.sub(" ", rest))[-1].split())
+            shared = all(is_share_link(url) for url in urls)
+            if (rest and _UPLOAD.fullmatch(rest)) or (shared and (not rest or _PRESENT.fullmatch(rest))):
+                return Routed(Intent.UPLOAD, urls, stripped)
+        return Routed(Intent.CHAT, (), stripped)
     request = _normalize(_MENTION.sub(" ", stripped))
-    intent = _match_intent(_stages(request)) if len(request) <= _MAX_REQUEST else None
+    if len(request) > _MAX_REQUEST:
+        return Routed(Intent.CHAT, (), stripped)
+    intent = _match_intent(_stages(request))
+    if intent is None and (resolution := _RESOLUTION.search(request)) is not None:
+        without = " ".join((request[: resolution.start()] + " " + request[resolution.end() :]).split())
+        if _match_intent(_stages(without)) is Intent.EXPORT:
+            value = _RESOLUTIONS[" ".join(resolution["res"].split())]
+            return Routed(Intent.EXPORT, (), stripped, resolution=value)
     return Routed(intent or Intent.CHAT, (), stripped)
 
 

@@ -145,6 +145,21 @@ class Job:
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedDraft:
+    """The last successful render of a chat's draft: which draft (``fingerprint``) became which render.
+
+    An export of an unchanged draft hands this result out again instead of rendering it anew.
+    """
+
+    chat: ChatKey
+    session_id: str
+    fingerprint: str
+    render_id: str
+    output_url: str | None
+    rendered_at: datetime
+
+
 class Store(Protocol):
     """Durable state. Implementations: ``storage.sqlite.SqliteStore`` and ``storage.memory.MemoryStore``.
 
@@ -181,6 +196,14 @@ class Store(Protocol):
 
     async def prune_processed(self, older_than: datetime) -> int:
         """Forget de-duplication claims older than ``older_than``; returns how many were removed."""
+        ...
+
+    async def remember_render(self, rendered: RenderedDraft) -> None:
+        """Keep ``rendered`` as the chat's last successful render (replacing the previous one)."""
+        ...
+
+    async def last_render(self, chat: ChatKey, session_id: str) -> RenderedDraft | None:
+        """The chat's last successful render in ``session_id``, if any."""
         ...
 
     async def close(self) -> None: ...

@@ -5,24 +5,55 @@ from __future__ import annotations
 import logging
 import re
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Telegram file and API URLs carry the bot token in the path.
-    (re.compile(r"(https?://[^\s/]+/(?:file/)?bot)\d+:[A-Za-z0-9_-]+"), r"\1<redacted>"),
-    # Bare Telegram bot tokens: <bot id>:<35 url-safe chars>.
-    (re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"), "<redacted-bot-token>"),
-    # NemoVideo user and claim tokens.
-    (re.compile(r"nmv_usr_[A-Za-z0-9_\-]+"), "nmv_usr_<redacted>"),
+# An underscore as it may reach a chat or a log: plain, Markdown-escaped (``\\_``), as an HTML
+# entity (``&#95;``, ``&#x5f;``, ``&lowbar;``) or URL-encoded (``%5F``). A token in any of these
+# forms is still the token.
+_UNDERSCORE = r"(?:_|\\_|&#0*95;|&#[xX]0*5[fF];|&lowbar;|%5[fF])"
+NEMO_TOKEN = re.compile(
+    rf"nmv{_UNDERSCORE}usr{_UNDERSCORE}(?!<redacted>)(?:[A-Za-z0-9\-]|{_UNDERSCORE})+", re.IGNORECASE
+)
+
+
+def carries_token(text: str) -> bool:
+    """True when ``text`` holds a NemoVideo user token in any of the forms above."""
+    return NEMO_TOKEN.search(text) is not None
+
+
+Rule = tuple[re.Pattern[str], str]
+
+# Telegram file and API URLs carry the bot token in the path.
+_TELEGRAM_URL: Rule = (re.compile(r"(https?://[^\s/]+/(?:file/)?bot)\d+:[A-Za-z0-9_-]+"), r"\1<redacted>")
+# Bare Telegram bot tokens: <bot id>:<35 url-safe chars>.
+_BOT_TOKEN: Rule = (re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"), "<redacted-bot-token>")
+_NEMO: Rule = (NEMO_TOKEN, "nmv_usr_<redacted>")
+# Discord bot tokens: three dot-separated base64url parts.
+_DISCORD_TOKEN: Rule = (
+    re.compile(r"\b[MNO][A-Za-z0-9_-]{22,30}\.[A-Za-z0-9_-]{5,8}\.[A-Za-z0-9_-]{25,45}\b"),
+    "<redacted-discord-token>",
+)
+
+_PATTERNS: tuple[Rule, ...] = (
+    _TELEGRAM_URL,
+    _BOT_TOKEN,
+    _NEMO,
+    # NemoVideo claim tokens (in logs only: in a chat they are the user's web-editor link).
     (re.compile(r"clm_[A-Za-z0-9_\-]{8,}"), "clm_<redacted>"),
-    # Discord bot tokens: three dot-separated base64url parts.
-    (
-        re.compile(r"\b[MNO][A-Za-z0-9_-]{22,30}\.[A-Za-z0-9_-]{5,8}\.[A-Za-z0-9_-]{25,45}\b"),
-        "<redacted-discord-token>",
-    ),
+    _DISCORD_TOKEN,
     # Discord interaction and webhook tokens travel in URL paths (discord.py logs them at DEBUG).
     (re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.\-]{20,}"), r"\1<redacted>"),
     # Bearer headers of any kind.
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1<redacted>"),
 )
+# In chat text, claim tokens are meant for the user and "bearer …" is ordinary English.
+_CHAT_PATTERNS: tuple[Rule, ...] = (_TELEGRAM_URL, _BOT_TOKEN, _NEMO, _DISCORD_TOKEN)
+
+
+def redact_for_chat(text: str) -> str:
+    """``text`` with API, bot and platform tokens masked, for a message the bot is about to send:
+    whatever the agent or a user's own message carried, no token is ever echoed into a chat."""
+    for pattern, replacement in _CHAT_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def redact(text: str, extra_secrets: tuple[str, ...] = ()) -> str:

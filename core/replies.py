@@ -9,31 +9,38 @@ from collections.abc import Callable, Sequence
 
 from core.chat import Action, ChatKey, MessageRef, PlatformLimits
 from core.ports import ChatUnavailable, MessageGone, Outbound, PlatformError, PlatformRateLimited
+from core.redact import redact_for_chat
 
 log = logging.getLogger(__name__)
 
 # Keep a margin under the platform's hard limit: entity parsing and formatting can add length.
 _MARGIN = 0.97
+# A reply shows at most this many platform messages; the rest is in the web editor. A 1 MB reply
+# must not become hundreds of messages (and hundreds of rate-limited sends holding the chat).
+MAX_REPLY_MESSAGES = 3
+OVERFLOW_NOTE = "… (the rest is in the web editor)"
 
 
 def split_text(text: str, limit: int, length: Callable[[str], int] = len) -> list[str]:
     """Split ``text`` into pieces of at most ``limit`` (as ``length`` counts), at the nicest break.
 
     Paragraph breaks are preferred, then line breaks, then spaces; a single overlong word is cut.
+    Linear in ``len(text)``: every piece is searched within a window of ``limit`` characters
+    (``length`` never counts a character as less than one), never over the whole rest.
     """
     budget = max(16, int(limit * _MARGIN))
     pieces: list[str] = []
-    rest = text
-    while length(rest) > budget:
+    start, end = 0, len(text)
+    while length(text[start : start + budget + 1]) > budget:
         # Largest prefix that fits, found by bisection on the character count.
-        low, high = 1, len(rest)
+        low, high = 1, min(end - start, budget)
         while low < high:
             mid = (low + high + 1) // 2
-            if length(rest[:mid]) <= budget:
+            if length(text[start : start + mid]) <= budget:
                 low = mid
             else:
                 high = mid - 1
-        window = rest[:low]
+        window = text[start : start + low]
         cut = -1
         for separator in ("\n\n", "\n", " "):
             cut = window.rfind(separator)
@@ -41,8 +48,11 @@ def split_text(text: str, limit: int, length: Callable[[str], int] = len) -> lis
                 break
         if cut <= low // 3:
             cut = low
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
+        pieces.append(window[:cut].rstrip())
+        start += cut
+        while start < end and text[start].isspace():
+            start += 1
+    rest = text[start:]
     if rest or not pieces:
         pieces.append(rest)
     return pieces
@@ -71,6 +81,8 @@ class StreamingReply:
         is_group: bool = False,
         clock: Callable[[], float] | None = None,
         transform: Callable[[str], str] | None = None,
+        max_messages: int = MAX_REPLY_MESSAGES,
+        overflow_note: str = OVERFLOW_NOTE,
     ) -> None:
         self._out = out
         self._chat = chat
@@ -79,9 +91,15 @@ class StreamingReply:
         self._clock = clock or asyncio.get_running_loop().time
         # Applied once per flush, not per token: rewriting the whole reply on every event is O(n²).
         self._transform = transform
+        self._max_messages = max(1, max_messages)
+        self._overflow_note = overflow_note
+        # More characters than this can never be shown (a character counts at least one unit).
+        self._window = self._limits.max_text * self._max_messages + 1
         self._refs: list[MessageRef] = []
         self._shown: list[str] = []
-        self._pending: str | None = None
+        # The newest text, built on demand: a reply growing with every token is joined once per
+        # flush (at most once per edit interval), not once per token.
+        self._pending: Callable[[], str] | None = None
         self._last_edit = float("-inf")
         self._flusher: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -96,9 +114,15 @@ class StreamingReply:
 
     def update(self, text: str) -> None:
         """Show ``text`` (the whole reply so far) soon; cheap to call on every token."""
-        if not text.strip() or self.unavailable:
+        if text.strip():
+            self.update_with(lambda: text)
+
+    def update_with(self, supplier: Callable[[], str]) -> None:
+        """Like :meth:`update`, with the text built by ``supplier`` only when it is shown; constant
+        cost per call however long the reply grows. Blank text is not shown."""
+        if self.unavailable:
             return
-        self._pending = text
+        self._pending = supplier
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_soon(), name=f"reply-flush:{self._chat}")
 
@@ -106,8 +130,11 @@ class StreamingReply:
         delay = self._last_edit + self._interval - self._clock()
         if delay > 0:
             await asyncio.sleep(delay)
-        text, self._pending = self._pending, None
-        if text is not None:
+        supplier, self._pending = self._pending, None
+        text = supplier() if supplier is not None else None
+        if text is not None and text.strip():
+            # Only what can be shown is transformed and split: the cost of a flush is bounded.
+            text = text[: self._window + 1]
             if self._transform is not None:
                 text = self._transform(text)
             self._rendering = True
@@ -137,12 +164,12 @@ class StreamingReply:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
 
-    def _pending_text(self) -> str | None:
+    def _pending_text(self) -> Callable[[], str] | None:
         return self._pending
 
     def _keep_pending(self, text: str) -> None:
         if self._pending is None:
-            self._pending = text
+            self._pending = lambda: text
 
     async def finish(self, text: str, *, buttons: Sequence[Action] = ()) -> bool:
         """Deliver the final text (formatted as final), waiting out the edit budget if needed.
@@ -182,9 +209,23 @@ class StreamingReply:
         log.warning("gave up delivering a final reply in %s", self._chat)
         return False
 
+    def _pieces(self, text: str) -> list[str]:
+        """The messages that show ``text``: at most ``max_messages``, the last one ending with the
+        overflow note when the text goes on; tokens masked whatever the text carried."""
+        limit, length = self._limits.max_text, self._limits.text_length
+        window = redact_for_chat(text[: self._window + 1])
+        pieces = split_text(window, limit, length)
+        if len(pieces) <= self._max_messages and len(text) <= self._window:
+            return pieces
+        pieces = pieces[: self._max_messages]
+        note = "\n\n" + self._overflow_note
+        room = max(32, limit - int(length(note) / _MARGIN) - 1)
+        pieces[-1] = split_text(pieces[-1], room, length)[0].rstrip() + note
+        return pieces
+
     async def _render(self, text: str, *, final: bool, buttons: Sequence[Action]) -> None:
         async with self._lock:
-            pieces = split_text(text, self._limits.max_text, self._limits.text_length)
+            pieces = self._pieces(text)
             for index, piece in enumerate(pieces):
                 last = index == len(pieces) - 1
                 piece_buttons = buttons if last else ()
@@ -213,8 +254,10 @@ class StreamingReply:
 
 
 async def send_safely(out: Outbound, chat: ChatKey, text: str, *, buttons: Sequence[Action] = ()) -> None:
-    """Send a (possibly long) message, riding out platform rate limits; a gone chat is logged only."""
-    pieces = split_text(text, out.limits.max_text, out.limits.text_length)
+    """Send a (possibly long) message, riding out platform rate limits; a gone chat is logged only.
+
+    Tokens are masked whatever the text carried (an error quoting the user's input, say)."""
+    pieces = split_text(redact_for_chat(text), out.limits.max_text, out.limits.text_length)
     for index, piece in enumerate(pieces):
         for _attempt in range(5):
             try:

@@ -19,7 +19,7 @@ from core.chat import Action, Attachment, ChatKey, Inbound
 from core.chat_queue import ChatQueues
 from core.commands import CommandHandler
 from core.context import ChatContext
-from core.exports import ExportFlow
+from core.exports import ExportFlow, RenderRequest
 from core.i18n import Lang, detect_language, t
 from core.intents import Intent, parse_command, route
 from core.nemo.transport import NemoTransport
@@ -27,7 +27,7 @@ from core.ports import Job, JobKind, JobState, Outbound, Store
 from core.recovery import resume_interrupted_turn
 from core.replies import send_safely
 from core.settings import Settings
-from core.skills import SkillProfile
+from core.skills import SkillProfile, get_profile
 from core.turns import TurnRelay
 from core.uploads import upload_attachments, upload_urls
 
@@ -159,7 +159,14 @@ class NemoBot:
         elif len(text) > MAX_PROMPT_CHARS:
             await send_safely(out, chat, t(lang, "message_too_long", limit=MAX_PROMPT_CHARS))
         elif routed.intent is Intent.EXPORT:
-            await self.enqueue_export(inbound.chat, out, lang, inbound.sender.user_id, inbound.is_group)
+            await self.enqueue_export(
+                inbound.chat,
+                out,
+                lang,
+                inbound.sender.user_id,
+                inbound.is_group,
+                resolution=routed.resolution,
+            )
         elif routed.intent is Intent.CREDITS:
             await self.commands.credits(chat, out, lang, user_id=inbound.sender.user_id)
         elif routed.intent is Intent.STATUS:
@@ -168,9 +175,14 @@ class NemoBot:
             if routed.urls:
                 await self.enqueue_url_upload(inbound, out, lang, routed.urls)
             else:
-                await send_safely(out, chat, t(lang, "upload_hint"))
+                await send_safely(out, chat, await self.upload_hint(chat, lang))
         else:
             await self.enqueue_turn(inbound, out, lang, text, urls=routed.urls)
+
+    async def upload_hint(self, chat: ChatKey, lang: Lang) -> str:
+        """How to add media, with the formats the chat's skill prefers."""
+        record = await self.accounts.record(chat)
+        return get_profile(record.skill or self.settings.nemo_skill).upload_hint(lang)
 
     # Queued work -------------------------------------------------------------------------------
 
@@ -290,9 +302,19 @@ class NemoBot:
         await self.submit(inbound.chat, out, lang, "upload", work)
 
     async def enqueue_export(
-        self, chat: ChatKey, out: Outbound, lang: Lang, requester: str, is_group: bool
+        self,
+        chat: ChatKey,
+        out: Outbound,
+        lang: Lang,
+        requester: str,
+        is_group: bool,
+        resolution: str | None = None,
+        *,
+        force: bool = False,
     ) -> None:
-        job = self._new_job(chat, JobKind.RENDER, requester=requester)
+        # A render job's payload is what was asked for: resolution, force (see core/exports.py).
+        payload = RenderRequest(resolution=resolution, force=force).encode()
+        job = self._new_job(chat, JobKind.RENDER, requester=requester, payload=payload)
         await self.store.save_job(job)
 
         async def work() -> None:

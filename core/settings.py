@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.skills import PROFILES, find_profile
+
 PositiveSeconds = Annotated[float, Field(gt=0)]
 
 
@@ -53,7 +55,9 @@ class Settings(BaseSettings):
     # Timing knobs, in seconds (defaults follow the NemoVideo skills)
     nemo_rate_limit_wait_s: PositiveSeconds = 30.0
     nemo_sse_max_s: PositiveSeconds = 900.0
-    nemo_sse_idle_timeout_s: PositiveSeconds = 600.0
+    # Heartbeats mean "still processing" (the skills), so by default only the 15-minute cap ends a
+    # stream that keeps sending them; a shorter value restores the older 10-minute cut-off.
+    nemo_sse_idle_timeout_s: PositiveSeconds = 900.0
     # 8 s: a 5–60 s render reaches the chat in ~4 s median at one poll per ~5.6 s (bench.export_lag).
     nemo_render_poll_max_s: PositiveSeconds = 8.0
     nemo_http_timeout_s: PositiveSeconds = 30.0
@@ -78,6 +82,9 @@ class Settings(BaseSettings):
     nemobot_messages_per_minute: Annotated[int, Field(ge=0)] = 20
     # Key for tokens at rest (Fernet, urlsafe base64 of 32 bytes); generated into the data dir if unset.
     nemobot_secret_key: SecretStr | None = None
+    # Hosts the bot may download from although they resolve to private or local addresses (a CDN
+    # on the operator's network); NEMO_API_URL's host is always trusted.
+    nemobot_trusted_hosts: str = ""
 
     # nemobot itself
     nemobot_data_dir: Path = Path("./data")
@@ -90,6 +97,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value
+
+    @field_validator("nemo_skill")
+    @classmethod
+    def _known_skill(cls, value: str) -> str:
+        # The same names and aliases as /skill; traffic is attributed to the canonical name.
+        profile = find_profile(value)
+        if profile is None:
+            raise ValueError(f"unknown skill {value.strip()!r}; valid: {', '.join(PROFILES)}")
+        return profile.name
 
     @field_validator("nemo_token")
     @classmethod

@@ -87,8 +87,39 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # The turn exceeded the time limit.
     "turn_timeout": {
-        "en": "⌛ The editor took too long to answer. Check /status, then try again.",
-        "zh": "⌛ 编辑器太久没有回应。先用 /status 看看，再试一次。",
+        "en": (
+            "⌛ The editor took too long to answer, but it may still be working. "
+            "Check /status in a few minutes."
+        ),
+        "zh": "⌛ 编辑器太久没有回应，但它可能仍在处理。几分钟后用 /status 看看。",
+    },
+    # The 15-minute cap ended the stream; we watch the project instead (never resend).
+    "turn_timeout_checking": {
+        "en": (
+            "⌛ This is taking longer than 15 minutes, so I've stopped waiting for the reply. The editor "
+            "may still be working – I'm checking the project instead (I won't resend your message)."
+        ),
+        "zh": (
+            "⌛ 已超过 15 分钟，我不再等待回复。编辑器可能仍在处理——"
+            "我改为查看项目进展（不会重复发送你的消息）。"
+        ),
+    },
+    # After the cap and the state checks, nothing changed yet.
+    "turn_timeout_nochange": {
+        "en": (
+            "The project hasn't changed yet. The editor may still be working on it – check /status in a "
+            "few minutes before asking again, so it isn't done (and charged) twice."
+        ),
+        "zh": (
+            "项目暂时还没有变化。编辑器可能仍在处理——请过几分钟用 /status 看看，"
+            "再决定是否重新提出，以免重复处理和扣费。"
+        ),
+    },
+    # First message of a chat: the token and session are being created.
+    "connecting": {"en": "🔌 Connecting to NemoVideo…", "zh": "🔌 正在连接 NemoVideo…"},
+    "connected": {
+        "en": "✅ Ready – sending your request to the editor…",
+        "zh": "✅ 已就绪——正在把你的请求发给编辑器…",
     },
     # /cancel stopped a turn: we stop relaying, but the backend has no cancel for a turn.
     "cancelled": {
@@ -216,6 +247,21 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # The progress card's last state once the result message is out.
     "export_delivered": {"en": "✅ Export finished.", "zh": "✅ 导出完成。"},
+    # The end of a reply too long to show in full (core/replies.py caps it at a few messages).
+    "reply_rest_in_editor": {
+        "en": "… (the rest is in the web editor)",
+        "zh": "……（其余内容请在网页编辑器中查看）",
+    },
+    "upload_url_refused": {
+        "en": "🚫 {url} points into a private or local network, so it can't be imported. "
+        "Use a public link, or send the file itself.",
+        "zh": "🚫 {url} 指向内网或本机地址，无法导入。请使用公开链接，或直接发送文件。",
+    },
+    "export_unchanged": {
+        "en": "♻️ Nothing changed since the last export, so here it is again (no new render). "
+        "Send /export force to render it anew.",
+        "zh": "♻️ 自上次导出后没有改动，再次发送上次的结果（不重新渲染）。发送 /export force 可重新渲染。",
+    },
     # First render failed; retrying once with a new render id.
     "export_failed_retrying": {
         "en": "The export hit a snag – trying once more…",

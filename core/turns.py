@@ -18,12 +18,13 @@ from datetime import UTC, datetime
 from core.chat import Action, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
-from core.gui_language import translate_gui
+from core.gui_language import IncrementalGuiTranslator, translate_gui
 from core.i18n import t
-from core.nemo.draft import diff_drafts, summarize_tracks
+from core.nemo.draft import diff_drafts, summarize_media, summarize_tracks
 from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTimedOut
 from core.nemo.events import Heartbeat
 from core.nemo.models import SessionState
+from core.nemo.transcript import TurnTranscript
 from core.nemo.turn import TurnStream
 from core.ports import Job, JobState
 from core.replies import StreamingReply, send_safely
@@ -52,14 +53,18 @@ class TurnRelay:
     def __init__(self, ctx: ChatContext, job: Job) -> None:
         self.ctx = ctx
         self.job = job
+        # Settled sentences are translated once; each flush only re-checks the reply's tail.
+        self._gui = IncrementalGuiTranslator(ctx.lang)
         self.reply = StreamingReply(
             ctx.out,
             ctx.chat,
             is_group=ctx.is_group,
-            transform=lambda text: translate_gui(text, ctx.lang).text,
+            transform=self._gui.feed,
+            overflow_note=t(ctx.lang, "reply_rest_in_editor"),
         )
         self._last_activity = 0.0
-        self._visible = ""
+        self._transcript: TurnTranscript | None = None
+        self._seen_version = 0
         self._quiet_notice = ""
 
     async def _save(self, state: JobState, detail: str | None = None) -> None:
@@ -83,8 +88,14 @@ class TurnRelay:
         client = ctx.account.client
         before: SessionState | None = None
         try:
+            first_contact = ctx.account.record.session_id is None
+            if first_contact:
+                # Creating the token and session takes a moment: say so rather than pause silently.
+                self.reply.update(t(ctx.lang, "connecting"))
             session_id = await ctx.session_id()
             before = await client.state(session_id)
+            if first_contact:
+                self.reply.update(t(ctx.lang, "connected"))
             self.job.session_id = session_id
             # The draft before the turn is kept with the job so a restart can still describe changes.
             await self._save(JobState.RUNNING, json.dumps(before.draft, default=str)[:200_000])
@@ -102,8 +113,11 @@ class TurnRelay:
         except StreamDropped:
             await self._recover(before, t(ctx.lang, "stream_dropped"))
             return
-        except StreamTimedOut as exc:
-            await self._recover(before, explain(exc, ctx.account, ctx.lang), polls=1)
+        except StreamTimedOut:
+            # The backend may well still be working: watch the state exactly as after a drop.
+            await self._recover(
+                before, t(ctx.lang, "turn_timeout_checking"), unchanged=t(ctx.lang, "turn_timeout_nochange")
+            )
             return
         except NemoError as exc:
             await self._fail(explain(exc, ctx.account, ctx.lang))
@@ -119,20 +133,27 @@ class TurnRelay:
                 if isinstance(event, Heartbeat):
                     continue
                 self._last_activity = loop.time()
-                if self._quiet_notice or turn.transcript.text != self._visible:
+                # Compared by version, not by text: per event this costs the same at 1 MB as at 1 KB.
+                if self._quiet_notice or turn.transcript.version != self._seen_version:
                     self._quiet_notice = ""
-                    self._visible = turn.transcript.text
+                    self._transcript = turn.transcript
+                    self._seen_version = turn.transcript.version
                     self._show()
         finally:
             watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watchdog
 
+    @property
+    def _visible(self) -> str:
+        """The agent's text shown so far."""
+        return self._transcript.text if self._transcript is not None else ""
+
     def _show(self) -> None:
-        # Raw text: the reply translates GUI language once per flush, not on every event.
-        parts = [part for part in (self._visible, self._quiet_notice) if part]
-        if parts:
-            self.reply.update("\n\n".join(parts))
+        # Raw text, built when the reply flushes: the reply translates GUI language and joins the
+        # transcript once per flush, not on every event.
+        notice = self._quiet_notice
+        self.reply.update_with(lambda: "\n\n".join(part for part in (self._visible, notice) if part))
 
     async def _still_working_watchdog(self) -> None:
         """Every quiet stretch of NEMOBOT_STILL_WORKING_S updates one notice (never a new message)."""
@@ -162,10 +183,15 @@ class TurnRelay:
             return
         translation = translate_gui(turn.transcript.finish(), ctx.lang)
         text = translation.text
-        if translation.show_timeline:
+        if translation.show_timeline or translation.show_media:
+            # What the panel the agent pointed at would show: read the state and list it here.
             after = await self._read_state()
             if after is not None:
-                text += "\n\n" + "\n".join(summarize_tracks(after.draft))
+                shown = summarize_media(after.video_infos) if translation.show_media else []
+                if translation.show_timeline:
+                    shown += [line for line in summarize_tracks(after.draft) if line not in shown]
+                if shown:
+                    text += "\n\n" + "\n".join(shown)
         buttons = list(translation.actions)
         if turn.tool_calls:
             buttons += [a for a in AFTER_EDIT_ACTIONS if a not in buttons]
@@ -182,12 +208,14 @@ class TurnRelay:
             log.info("state read after a turn failed: %s", exc)
             return None
 
-    async def _recover(self, before: SessionState | None, notice: str, *, polls: int | None = None) -> None:
+    async def _recover(
+        self, before: SessionState | None, notice: str, *, unchanged: str | None = None
+    ) -> None:
         """Never re-send: watch the session state until it changes or the patience runs out."""
         ctx = self.ctx
         settings = ctx.settings
         self.reply.update(self._after_shown(notice))
-        count = polls if polls is not None else settings.nemobot_recovery_polls
+        count = settings.nemobot_recovery_polls
         delays = [settings.nemobot_recovery_first_s] + [settings.nemobot_recovery_next_s] * (count - 1)
         changes: list[str] = []
         for delay in delays:
@@ -205,13 +233,13 @@ class TurnRelay:
             await self.reply.finish(self._after_shown(text), buttons=AFTER_EDIT_ACTIONS)
             await self._save(JobState.DONE, "recovered after a dropped stream")
             return
-        final = notice if polls == 1 else t(ctx.lang, "stream_lost")
+        final = unchanged or t(ctx.lang, "stream_lost")
         await self.reply.finish(self._after_shown(final))
         await self._save(JobState.FAILED, "no change after the stream was lost")
 
     def _after_shown(self, text: str) -> str:
         """The agent's text shown so far (GUI language translated), then ``text`` below it."""
-        shown = translate_gui(self._visible, self.ctx.lang).text if self._visible else ""
+        shown = self._gui.feed(self._visible) if self._visible else ""
         return "\n\n".join(part for part in (shown, text) if part)
 
     async def _fail(self, message: str) -> None:

@@ -17,6 +17,7 @@ from core.intents import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from core.nemo.errors import NemoError, SessionNotFound
 from core.nemo.models import UploadedFile, UploadResult
 from core.nemo.multipart import UploadSource
+from core.netguard import NetGuard, UnsafeUrl
 from core.ports import PlatformError
 from core.replies import StreamingReply, progress_bar, send_safely
 
@@ -188,9 +189,30 @@ async def _upload_once(
         return await client.upload_files(await ctx.session_id(fresh=True), sources, progress=callback)
 
 
+async def safe_urls(ctx: ChatContext, urls: Sequence[str]) -> list[str]:
+    """The links that may be imported; each refused one (a private, loopback or link-local host,
+    other than NEMO_API_URL's and NEMOBOT_TRUSTED_HOSTS) is answered with a clear message."""
+    settings = ctx.settings
+    guard = NetGuard.for_backend(settings.nemo_api_url, settings.nemobot_trusted_hosts)
+    allowed: list[str] = []
+    for url in urls:
+        try:
+            # The backend resolves the name, not this machine: a name unknown here is its business.
+            await guard.check(url, unresolvable_ok=True)
+        except UnsafeUrl as exc:
+            log.info("refused a URL import in %s: %s", ctx.chat, exc)
+            await send_safely(ctx.out, ctx.chat, t(ctx.lang, "upload_url_refused", url=url[:200]))
+        else:
+            allowed.append(url)
+    return allowed
+
+
 async def upload_urls(ctx: ChatContext, urls: Sequence[str]) -> bool:
     """Import media by link (the backend fetches it); one reply for all of them."""
     client = ctx.account.client
+    urls = await safe_urls(ctx, urls)
+    if not urls:
+        return False
     try:
         try:
             result = await client.upload_urls(await ctx.session_id(), urls)

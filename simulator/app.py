@@ -71,6 +71,12 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
     backend.stats.requests[endpoint] += 1
     if endpoint not in _UNATTRIBUTED and not has_skill_headers(request):
         backend.stats.missing_skill_headers[endpoint] += 1
+    elif endpoint not in _UNATTRIBUTED:
+        source = request.headers["X-Skill-Source"].strip()
+        backend.stats.skill_sources[source] += 1
+        known = backend.config.known_skills
+        if known is not None and source not in known:
+            backend.stats.unknown_skill_sources[source] += 1
     if endpoint is Endpoint.RUN_SSE:
         await _count_run_sse_session(request, backend)
 

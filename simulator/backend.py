@@ -54,7 +54,9 @@ class Backend:
                 return forced
         return None
 
-    def plan(self, session: Session, text: str, faults: list[Fault]) -> tuple[TurnPlan, random.Random]:
+    def plan(
+        self, session: Session, text: str, faults: list[Fault], skill: str = ""
+    ) -> tuple[TurnPlan, random.Random]:
         """Decide the turn; its rng (seed, session, turn number) drives everything it does later."""
         session.turns += 1
         rng = random.Random(f"turn/{self.config.seed}/{session.session_id}/{session.turns}")
@@ -69,6 +71,7 @@ class Backend:
             rng=rng,
             forced=self._take_forced(session.session_id),
             faults=faults,
+            skill=skill or session.skill,
         )
         return plan, rng
 
@@ -95,6 +98,7 @@ class Backend:
             rng=rng,
             base_url=base_url,
             streaming_requested=streaming_requested,
+            stats=self.stats,
         )
         self.stats.turns_started += 1
         script = SCRIPTS[plan.scenario]

@@ -19,6 +19,18 @@ PartialsMode = Literal["always", "when_requested", "never"]
 
 WEEK_SECONDS = 7 * 24 * 3600
 
+# The published NemoVideo skills whose traffic the backend attributes (X-Skill-Source).
+KNOWN_SKILLS = frozenset(
+    {
+        "nemo-video",
+        "lipsyncvideo-ai",
+        "ai-voiceover-for-video",
+        "ai-voiceover-for",
+        "music-video-generator",
+        "audio-video-to",
+    }
+)
+
 
 def _default_error_statuses() -> dict[int, int]:
     # The docs cannot say whether 400/402/429 arrive as HTTP statuses or as `code`s; the
@@ -52,9 +64,16 @@ class SimulatorConfig:
 
     # Error presentation.
     error_http_status: dict[int, int] = field(default_factory=_default_error_statuses)
-    missing_session_reply: MissingSessionReply = "adk_404"
+    # The skills' error table says 1002 for a missing session; ADK's own 404 stays a variant.
+    missing_session_reply: MissingSessionReply = "code_1002"
     duplicate_render_http_status: int = 409
     require_skill_headers_for_export: bool = True
+    # Attribution: an X-Skill-Source outside this set counts as unattributed (export refused with
+    # 402, like missing headers) and is tallied in `Stats.unknown_skill_sources`. None accepts any.
+    known_skills: frozenset[str] | None = KNOWN_SKILLS
+    # Later docs elide `user_id` from the token and create-session answers; the state answer
+    # then carries it (the skills: "get <id> from create-session or state response").
+    elide_user_ids: bool = False
 
     # Credits reserved (frozen) while a turn runs and consumed when it ends.
     generation_cost: int = 100
@@ -66,21 +85,33 @@ class SimulatorConfig:
     edit_seconds: float = 15.0
     generation_seconds: float = 150.0
     music_seconds: float = 20.0
+    lipsync_seconds: float = 75.0  # "about 60-90 seconds depending on clip length"
+    voiceover_seconds: float = 20.0
+    beat_sync_seconds: float = 30.0
+    merge_seconds: float = 10.0
     heartbeat_interval_seconds: float = 15.0
     partial_chunk_seconds: float = 0.3
     render_seconds: float = 30.0
 
     # Stream flavour.
-    partials: PartialsMode = "always"
+    # ADK sends token-level partials only when the request says `"streaming": true`.
+    partials: PartialsMode = "when_requested"
     thought_rate: float = 0.3
     noise_rate: float = 0.1
+    # Share of edit turns that close after their tool calls with no text (docs §4.6: ~30 %),
+    # drawn from the turn's seeded rng. None: the older rule, titles and effects only.
+    silent_edit_rate: float | None = 0.3
 
     # Uploads and renders.
     upload_max_bytes: int = 500 * 1024 * 1024
     json_body_max_bytes: int = 32 * 1024 * 1024
     # Pad render outputs to this many bytes (a `free` box streamed on the fly); None = natural size.
     render_output_bytes: int | None = None
-    render_poll_shape: RenderPollShape = "v44"
+    # Current skills (4.5.1 → 1.9): top-level `status`, file at `output.url`; v4.4's `data.outputUrl`
+    # stays a variant.
+    render_poll_shape: RenderPollShape = "toplevel"
+    # False: a completed render names no CDN URL (only the authenticated proxy download serves it).
+    render_output_url: bool = True
 
     def scaled(self, seconds: float) -> float:
         """A simulated duration in real seconds."""
@@ -107,7 +138,13 @@ class SimulatorConfig:
 
     @classmethod
     def fast(cls, **changes: Any) -> SimulatorConfig:
-        """For test suites: every simulated delay is tiny and no random noise text is added."""
-        base: dict[str, Any] = {"time_scale": 0.002, "noise_rate": 0.0, "partial_chunk_seconds": 0.5}
+        """For test suites: every simulated delay is tiny, no random noise text is added, and only
+        titles and effects are silent edits (so a test knows which turns have text)."""
+        base: dict[str, Any] = {
+            "time_scale": 0.002,
+            "noise_rate": 0.0,
+            "partial_chunk_seconds": 0.5,
+            "silent_edit_rate": None,
+        }
         base.update(changes)
         return cls(**base)

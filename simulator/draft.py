@@ -17,6 +17,9 @@ TEXT = 7
 
 _TRACK_LABELS = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
 _TRACK_LABELS_ZH = {VIDEO: "视频", AUDIO: "背景音乐", TEXT: "标题"}
+# Audio tracks the skills make are labelled by what they carry, not as background music.
+_ROLE_LABELS = {"voiceover": "Voice-over", "dialogue": "Audio", "merged": "Audio", "music": "Song"}
+_ROLE_LABELS_ZH = {"voiceover": "配音", "dialogue": "音频", "merged": "音频", "music": "歌曲"}
 
 
 def new_draft(title: str, width: int, height: int) -> JsonObject:
@@ -121,6 +124,9 @@ def describe(draft: JsonObject, chinese: bool = False) -> str:
         if track.get("name") == "captions":
             label = "字幕" if chinese else "Captions"
         first = track["sg"][0]
+        role = first.get("role")
+        if int(track["tt"]) == AUDIO and role in _ROLE_LABELS:
+            label = (_ROLE_LABELS_ZH if chinese else _ROLE_LABELS)[role]
         start = int(first.get("start", 0)) / 1000
         end = max(int(s.get("start", 0)) + int(s["d"]) for s in track["sg"]) / 1000
         what = first.get("text") or first.get("name") or first.get("src", "").rsplit("/", 1)[-1]

@@ -22,6 +22,16 @@ def has_skill_headers(request: web.Request) -> bool:
     return all(request.headers.get(name, "").strip() for name in SKILL_HEADERS)
 
 
+def skill_source(request: web.Request) -> str:
+    return request.headers.get("X-Skill-Source", "").strip()
+
+
+def is_attributed(request: web.Request) -> bool:
+    """All three X-Skill-* headers present, and the source one of the known skills."""
+    known = backend_of(request).config.known_skills
+    return has_skill_headers(request) and (known is None or skill_source(request) in known)
+
+
 def bearer_token(request: web.Request) -> str | None:
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None

@@ -86,12 +86,18 @@ class RenderJob:
         return int(value) if isinstance(value, (int, float)) and value > 0 else 10_000
 
     def dimensions(self) -> tuple[int, int]:
+        """The draft's canvas, scaled so its short side matches ``output.resolution`` ("720p")."""
+        width, height = 1920, 1080
         meta = self.draft.get("m")
         if isinstance(meta, dict):
-            width, height = meta.get("width"), meta.get("height")
-            if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
-                return width, height
-        return 1920, 1080
+            w, h = meta.get("width"), meta.get("height")
+            if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
+                width, height = w, h
+        wanted = str(self.output.get("resolution", "")).lower().removesuffix("p")
+        if wanted.isdigit() and 144 <= int(wanted) <= 4320:
+            scale = int(wanted) / min(width, height)
+            width, height = round(width * scale / 2) * 2, round(height * scale / 2) * 2
+        return width, height
 
 
 class RenderStore:
@@ -160,15 +166,18 @@ class RenderStore:
         status, progress, error = self.status(job)
         created_ms = round(job.created_at * 1000)
         url = f"{base_url}/render-result/{job.render_id}.mp4"
+        with_url = self._config.render_output_url
         if self._config.render_poll_shape == "toplevel":
             body: JsonObject = {"taskId": job.render_id, "status": status.value, "progress": progress}
             if status is RenderStatus.COMPLETED:
-                body["output"] = {"url": url, "duration": job.duration_ms / 1000, "size": self.mp4(job).size}
+                body["output"] = {"duration": job.duration_ms / 1000, "size": self.mp4(job).size}
+                if with_url:
+                    body["output"]["url"] = url
             if error is not None:
                 body["error"] = error
             return body
         data: JsonObject = {"id": job.render_id, "status": status.value, "progress": progress}
-        if status is RenderStatus.COMPLETED:
+        if status is RenderStatus.COMPLETED and with_url:
             data["outputUrl"] = url
         data["createdAt"] = created_ms
         if status is RenderStatus.COMPLETED:

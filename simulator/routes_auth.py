@@ -31,14 +31,15 @@ async def anonymous_token(request: web.Request) -> web.Response:
         return code_error(backend.config, Code.RATE_LIMITED, f"rate limited: {error}")
     backend.stats.tokens_issued += 1
     backend.stats.accounts_created += int(created)
-    return code_ok(
-        {
-            "token": token.value,
-            "user_id": account.user_id,
-            "expires_at": _iso(token.expires_at),
-            "credits": account.available,
-        }
-    )
+    data: dict[str, object] = {
+        "token": token.value,
+        "user_id": account.user_id,
+        "expires_at": _iso(token.expires_at),
+        "credits": account.available,
+    }
+    if backend.config.elide_user_ids:
+        del data["user_id"]
+    return code_ok(data)
 
 
 async def claim_token(request: web.Request) -> web.Response:

@@ -11,9 +11,8 @@ from aiohttp import web
 
 from simulator.envelopes import Code, JsonObject, code_error, dumps, read_json_object
 from simulator.faults import TURN_KINDS, Endpoint
-from simulator.guards import backend_of, find_session, origin, require_account
+from simulator.guards import backend_of, find_session, origin, require_account, skill_source
 from simulator.sse_events import FrameKind
-from simulator.turn_plan import Scenario
 from simulator.turns import Turn
 
 APP_NAME = "nemo_agent"
@@ -114,7 +113,7 @@ async def run_sse(request: web.Request) -> web.StreamResponse:
     faults = backend.faults.take_all(TURN_KINDS, Endpoint.RUN_SSE, session.session_id)
     for fault in faults:
         backend.stats.faults_fired[fault.kind] += 1
-    plan, rng = backend.plan(session, parsed.text, faults)
+    plan, rng = backend.plan(session, parsed.text, faults, skill_source(request))
     turn = backend.start_turn(
         session=session,
         account=account,
@@ -136,7 +135,7 @@ async def _stream(request: web.Request, turn: Turn) -> web.StreamResponse:
     await response.prepare(request)
     drop = turn.plan.drop
     # A silent turn has no text to wait for; its first tool call is the "first output" instead.
-    silent = turn.plan.scenario is Scenario.SILENT_EDIT
+    silent = turn.plan.silent
     try:
         while (frame := await turn.queue.get()) is not None:
             if drop == "before_text" and frame.kind is not FrameKind.HEARTBEAT:

@@ -30,8 +30,13 @@ async def create_session(request: web.Request) -> web.Response:
         return code_error(backend.config, Code.BAD_REQUEST, "body must be a JSON object")
     task_name = body.get("task_name") if isinstance(body.get("task_name"), str) else "project"
     language = body.get("language") if isinstance(body.get("language"), str) else "en"
-    session = backend.sessions.create(account.user_id, str(task_name), str(language))
-    return code_ok({"task_id": session.task_id, "session_id": session.session_id, "user_id": account.user_id})
+    session = backend.sessions.create(
+        account.user_id, str(task_name), str(language), skill=request.headers.get("X-Skill-Source", "")
+    )
+    data = {"task_id": session.task_id, "session_id": session.session_id, "user_id": account.user_id}
+    if backend.config.elide_user_ids:
+        del data["user_id"]
+    return code_ok(data)
 
 
 async def credits_balance(request: web.Request) -> web.Response:

@@ -12,16 +12,16 @@ from simulator.guards import (
     SKILL_HEADERS,
     backend_of,
     find_session,
-    has_skill_headers,
+    is_attributed,
     origin,
     require_account,
 )
 from simulator.renders import DuplicateRenderError, RenderFate, RenderJob, RenderStatus
 from simulator.routes_cdn import stream_mp4
 
-EXPORT_BLOCKED = "export requires skill attribution headers ({}); free-plan export is blocked".format(
-    ", ".join(SKILL_HEADERS)
-)
+EXPORT_BLOCKED = (
+    "export requires skill attribution headers ({}) naming a known skill; free-plan export is blocked"
+).format(", ".join(SKILL_HEADERS))
 
 
 def _export_blocked(backend: Backend) -> web.Response:
@@ -31,7 +31,7 @@ def _export_blocked(backend: Backend) -> web.Response:
 async def submit(request: web.Request) -> web.Response:
     backend = backend_of(request)
     account = require_account(request)
-    if backend.config.require_skill_headers_for_export and not has_skill_headers(request):
+    if backend.config.require_skill_headers_for_export and not is_attributed(request):
         return _export_blocked(backend)
     body = await read_json_object(request)
     if body is None:
@@ -100,7 +100,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     job = _job_or_404(request)
     if isinstance(job, web.Response):
         return job
-    if backend.config.require_skill_headers_for_export and not has_skill_headers(request):
+    if backend.config.require_skill_headers_for_export and not is_attributed(request):
         return _export_blocked(backend)
     if backend.renders.status(job)[0] is not RenderStatus.COMPLETED:
         return success_error("render not completed", 409)

@@ -33,6 +33,8 @@ class Session:
     user_id: str
     state: JsonObject = field(default_factory=dict)
     turns: int = 0
+    # The X-Skill-Source the session was created under ("" when unattributed).
+    skill: str = ""
 
     @property
     def draft(self) -> JsonObject:
@@ -50,6 +52,7 @@ class Session:
             "session_id": self.session_id,
             "task_id": self.task_id,
             "task_name": self.task_name,
+            "user_id": self.user_id,
             "state": copy.deepcopy(self.state),
         }
 
@@ -66,7 +69,7 @@ class SessionStore:
         self._ids = ids
         self._sessions: dict[str, Session] = {}
 
-    def create(self, user_id: str, task_name: str, language: str) -> Session:
+    def create(self, user_id: str, task_name: str, language: str, *, skill: str = "") -> Session:
         session = Session(
             session_id=self._ids.session_id(),
             task_id=self._ids.task_id(),
@@ -74,6 +77,7 @@ class SessionStore:
             language=language,
             user_id=user_id,
             state=_new_state(task_name),
+            skill=skill,
         )
         self._sessions[session.session_id] = session
         return session

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from simulator import draft as drafts
+from simulator import skill_scenarios
 from simulator.turn_plan import EditAction, Scenario
 from simulator.turns import Script, TurnContext
 
@@ -51,6 +52,8 @@ async def chat(ctx: TurnContext) -> None:
             "Upload a video or ask me to generate one, then I can edit it.",
             "时间线上还没有内容。先上传视频或让我生成一个，我再帮你编辑。",
         )
+    elif _GREETING.search(ctx.text) and ctx.plan.skill in skill_scenarios.GREETINGS:
+        reply = ctx.pick(*skill_scenarios.GREETINGS[ctx.plan.skill])
     elif _GREETING.search(ctx.text):
         reply = ctx.pick(
             "Hi! I'm Nemo, your AI video editor. Ask me to generate a video from an idea, "
@@ -302,4 +305,5 @@ SCRIPTS: dict[Scenario, Script] = {
     Scenario.EDIT: edit,
     Scenario.SILENT_EDIT: edit,
     Scenario.ANALYSIS: analysis,
+    Scenario.SKILL: skill_scenarios.skill,
 }

@@ -15,6 +15,9 @@ class Stats:
     # Requests per endpoint, and those of them that lacked any X-Skill-* header.
     requests: Counter[Endpoint] = field(default_factory=Counter)
     missing_skill_headers: Counter[Endpoint] = field(default_factory=Counter)
+    # X-Skill-Source values seen on attributed requests, and those that name no known skill.
+    skill_sources: Counter[str] = field(default_factory=Counter)
+    unknown_skill_sources: Counter[str] = field(default_factory=Counter)
     # /run_sse requests per session id named in the body (counted even if rejected).
     run_sse_by_session: Counter[str] = field(default_factory=Counter)
     tokens_issued: int = 0
@@ -22,6 +25,8 @@ class Stats:
     render_submissions: int = 0
     uploaded_files: int = 0
     uploaded_bytes: int = 0
+    # Token-level partial text events sent (only for requests that asked for streaming).
+    partial_events: int = 0
     turns_started: int = 0
     turns_completed: int = 0
     turns_aborted: int = 0

@@ -3,9 +3,13 @@
 Scenario choice is deterministic: keywords in English and Chinese pick it, and `#sim:<name>`
 trigger words in the message (for demos) or `Simulator.force_next_turn` (for tests) override it.
 
+In a skill's session (X-Skill-Source other than nemo-video) a request that speaks of that skill's
+work ("sync this voiceover to the speaker", "cut my photos to the beat") plays the skill's product
+(``Scenario.SKILL``, see ``simulator.skill_scenarios``).
+
 Trigger words (stripped from the text the agent sees):
-  scenarios  #sim:chat  #sim:generate  #sim:edit  #sim:silent  #sim:analyze
-  flavour    #sim:noise  #sim:thought
+  scenarios  #sim:chat  #sim:generate  #sim:edit  #sim:silent  #sim:analyze  #sim:skill
+  flavour    #sim:noise  #sim:thought  #sim:gui=<hint> (a web-editor phrase the agent ends with)
   faults     #sim:drop-before-text  #sim:drop-after-text  #sim:error  #sim:credits-error
              #sim:no-credits  #sim:heartbeats=<seconds>
 """
@@ -32,6 +36,7 @@ class Scenario(StrEnum):
     EDIT = "edit"  # tool calls that change the draft, then a text reply
     SILENT_EDIT = "silent_edit"  # tool calls that change the draft, and no text at all
     ANALYSIS = "analysis"  # understands uploaded videos into state.video_analyses
+    SKILL = "skill"  # the session's skill product: lip-sync, voice-over, music video, merge
 
 
 class EditAction(StrEnum):
@@ -73,7 +78,7 @@ _EDIT_KEYWORDS: tuple[tuple[EditAction, re.Pattern[str]], ...] = (
 )
 _ANALYSIS = re.compile(r"\b(analy[sz]e|describe|what'?s in|summari[sz]e)\b|分析|描述|总结", _I)
 _OWN_MEDIA = re.compile(r"\b(my|these|this|uploaded|footage)\b|素材|我的|上传", _I)
-_TRIGGER = re.compile(r"#sim:([a-z-]+)(?:=(\d+(?:\.\d+)?))?")
+_TRIGGER = re.compile(r"#sim:([a-z-]+)(?:=([\w.-]+))?")
 
 TRIGGER_SCENARIOS = {
     "chat": Scenario.CHAT,
@@ -81,6 +86,7 @@ TRIGGER_SCENARIOS = {
     "edit": Scenario.EDIT,
     "silent": Scenario.SILENT_EDIT,
     "analyze": Scenario.ANALYSIS,
+    "skill": Scenario.SKILL,
 }
 TRIGGER_FAULTS = {
     "drop-before-text": FaultKind.SSE_DROP_BEFORE_TEXT,
@@ -96,6 +102,34 @@ TRIGGER_FAULTS = {
 class Detection:
     scenario: Scenario
     action: EditAction | None = None
+
+
+# What asks a skill for its product, by skill name (English and Chinese).
+SKILL_REQUESTS: dict[str, re.Pattern[str]] = {
+    "lipsyncvideo-ai": re.compile(r"\b(lip[- ]?sync\w*|sync|dub\w*|mouth|lips?)\b|口型|对口型|同步|配音", _I),
+    "ai-voiceover-for-video": re.compile(
+        r"\b(voice[- ]?overs?|narrat\w*|voice|script|read|say)\b|旁白|配音|解说|朗读|文案", _I
+    ),
+    "ai-voiceover-for": re.compile(
+        r"\b(voice[- ]?overs?|narrat\w*|voice|script|read|aloud|tts|speak)\b|配音|朗读|文案|旁白", _I
+    ),
+    "music-video-generator": re.compile(
+        r"\b(music[- ]video|mv|beat|rhythm|photos?|pictures?|song|montage|slideshow)\b"
+        r"|音乐视频|卡点|节拍|照片|歌",
+        _I,
+    ),
+    "audio-video-to": re.compile(
+        r"\b(merge|replace|combine|sync|mix|swap|line up|soundtrack|put (the|this|my) (audio|sound|music))\b"
+        r"|合并|替换|混|对齐|同步|配乐",
+        _I,
+    ),
+}
+
+
+def detect_skill_request(skill: str, text: str) -> bool:
+    """Whether ``text`` asks the skill ``skill`` for its product."""
+    pattern = SKILL_REQUESTS.get(skill)
+    return pattern is not None and pattern.search(text) is not None
 
 
 def detect(text: str) -> Detection:
@@ -144,6 +178,11 @@ class TurnPlan:
     refuse_for_credits: bool = False
     heartbeats_only_seconds: float = 0.0
     faults: list[Fault] = field(default_factory=list)
+    # The session's skill, a turn that closes after its tool calls without text, and the
+    # web-editor phrase a skill reply ends with (None: a seeded choice).
+    skill: str = ""
+    silent: bool = False
+    gui_hint: str | None = None
 
 
 def plan_turn(
@@ -155,16 +194,23 @@ def plan_turn(
     rng: random.Random,
     forced: ForcedTurn | None,
     faults: list[Fault],
+    skill: str = "",
 ) -> TurnPlan:
     """Resolve scenario, action, cost and faults for one turn."""
     triggers = {match.group(1): match.group(2) for match in _TRIGGER.finditer(text)}
     detection = detect(strip_triggers(text))
     scenario, action = detection.scenario, detection.action
+    if detect_skill_request(skill, strip_triggers(text)):
+        scenario, action = Scenario.SKILL, None
+    rolled = config.silent_edit_rate is not None
+    if rolled and scenario is Scenario.SILENT_EDIT:
+        scenario = Scenario.EDIT  # in the seeded mode any edit may be silent, titles no more than others
+    scripted = False
     for name, forced_scenario in TRIGGER_SCENARIOS.items():
         if name in triggers:
-            scenario = forced_scenario
+            scenario, scripted = forced_scenario, True
     if forced is not None and forced.scenario is not None:
-        scenario = forced.scenario
+        scenario, scripted = forced.scenario, True
         action = forced.action or action
     if scenario is Scenario.GENERATION and "video" in uploaded_types and _OWN_MEDIA.search(text):
         scenario, action = Scenario.EDIT, EditAction.ASSEMBLE
@@ -176,6 +222,13 @@ def plan_turn(
     if forced is not None:
         noise = forced.noise if forced.noise is not None else noise
         thoughts = forced.thoughts if forced.thoughts is not None else thoughts
+
+    silent = scenario is Scenario.SILENT_EDIT
+    if rolled and not scripted and scenario in (Scenario.EDIT, Scenario.SKILL):
+        assert config.silent_edit_rate is not None
+        silent = rng.random() < config.silent_edit_rate
+        if silent and scenario is Scenario.EDIT:
+            scenario = Scenario.SILENT_EDIT
 
     nothing_to_edit = False
     needs_media = scenario in (Scenario.EDIT, Scenario.SILENT_EDIT, Scenario.ANALYSIS)
@@ -190,6 +243,9 @@ def plan_turn(
         Scenario.ANALYSIS: config.edit_cost,
     }.get(scenario, config.edit_cost)
     plan = TurnPlan(scenario, action, cost, noise, thoughts, nothing_to_edit=nothing_to_edit, faults=faults)
+    plan.skill = skill
+    plan.silent = silent and scenario in (Scenario.SILENT_EDIT, Scenario.SKILL)
+    plan.gui_hint = triggers.get("gui")
     for name, kind in TRIGGER_FAULTS.items():
         if name in triggers:
             seconds = float(triggers[name] or 5)
@@ -200,7 +256,7 @@ def plan_turn(
 
 
 def _fit_action(scenario: Scenario, action: EditAction | None) -> EditAction | None:
-    if scenario is Scenario.SILENT_EDIT and action not in SILENT_ACTIONS:
+    if scenario is Scenario.SILENT_EDIT and action is None:
         return EditAction.ADD_TITLE
     if scenario is Scenario.EDIT:
         return action or EditAction.ADD_MUSIC

@@ -61,8 +61,10 @@ class TurnContext:
         rng: random.Random,
         base_url: str,
         streaming_requested: bool,
+        stats: Stats | None = None,
     ) -> None:
         self.turn = turn
+        self.stats = stats
         self.session = session
         self.text = text
         self.config = config
@@ -106,6 +108,8 @@ class TurnContext:
         if self._partials:
             for chunk in _chunks(text, self.rng.randint(3, 5)):
                 self.emit(self.events.partial_text(chunk))
+                if self.stats is not None and not self.turn.detached:
+                    self.stats.partial_events += 1
                 await asyncio.sleep(self.config.scaled(self.config.partial_chunk_seconds))
         self.emit(self.events.final_text(text))
 

@@ -22,6 +22,10 @@ FILE_TYPES: dict[str, str] = {
 }
 _CHUNK = 1 << 20
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_SHARE_HOST = re.compile(
+    r"drive\.google\.com|docs\.google\.com|dropbox|onedrive|1drv\.ms|sharepoint\.com|icloud\.com|box\.com"
+    r"|wetransfer\.com|we\.tl|mega\.nz|pan\.baidu\.com|aliyundrive|alipan|weiyun|pan\.quark\.cn|123pan|lanzou"
+)
 
 
 class UnsupportedFileError(Exception):
@@ -134,7 +138,10 @@ def import_urls(body: JsonObject) -> list[tuple[str, StoredUpload]]:
         name = unquote(parts.path.rsplit("/", 1)[-1])
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UnsupportedFileError(f"not a media URL: {url}")
-        file_type = file_type_of(name)
         digest = hashlib.sha256(url.encode()).hexdigest()[:32]
+        if _SHARE_HOST.search(parts.netloc.lower()) and name.rsplit(".", 1)[-1].lower() not in FILE_TYPES:
+            # A cloud-drive or share link names no file: the backend fetches it and finds a video.
+            name = f"shared_{digest[:8]}.mp4"
+        file_type = file_type_of(name)
         imported.append((url, StoredUpload(None, safe_filename(name), file_type, digest, 0)))
     return imported

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from core.chat import ChatKey
-from core.ports import ChatRecord, Job, UsageRow
+from core.ports import ChatRecord, Job, RenderedDraft, UsageRow
 from storage.values import (
     StoreClosedError,
     chat_key,
@@ -38,6 +38,7 @@ class MemoryStore:
         self._claims: dict[tuple[_Key, str], datetime] = {}
         self._jobs: dict[str, Job] = {}
         self._usage: Counter[tuple[_Key, str, str, str]] = Counter()
+        self._renders: dict[tuple[_Key, str], RenderedDraft] = {}
 
     def _check_open(self) -> None:
         if self._closed:
@@ -122,3 +123,17 @@ class MemoryStore:
             for (k, d, u, kd), count in self._usage.items()
             if k == key and d == day and user_id in (None, u) and kind in (None, kd)
         )
+
+    # Render memory
+
+    async def remember_render(self, rendered: RenderedDraft) -> None:
+        self._check_open()
+        key = key_columns(rendered.chat)
+        # Stored as the SQLite store would read it back: canonical chat key, UTC time.
+        self._renders[(key, rendered.session_id)] = dataclasses.replace(
+            rendered, chat=chat_key(*key), rendered_at=to_utc(rendered.rendered_at)
+        )
+
+    async def last_render(self, chat: ChatKey, session_id: str) -> RenderedDraft | None:
+        self._check_open()
+        return self._renders.get((key_columns(chat), session_id))

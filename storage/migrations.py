@@ -88,7 +88,29 @@ _V1: Migration = (
 # v2: a user's own NemoVideo token per chat (/token), encrypted like the other token column.
 _V2: Migration = ("ALTER TABLE chats ADD COLUMN user_token TEXT",)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+# v3: the last successful render per chat and session, keyed by a fingerprint of the draft it
+# rendered, so exporting an unchanged draft hands that result out again instead of rendering twice;
+# and a table of facts about the database (the key check value).
+_V3: Migration = (
+    """
+    CREATE TABLE rendered_drafts (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT NOT NULL DEFAULT '',
+        session_id TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        render_id TEXT NOT NULL,
+        output_url TEXT,
+        rendered_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id, thread_id, session_id)
+    ) WITHOUT ROWID
+    """,
+    # Facts about the database itself; ``key_check`` proves the at-rest key is the one that
+    # encrypted the stored tokens (storage/tokens.py).
+    "CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -13,10 +13,11 @@ from typing import Any
 import aiosqlite
 
 from core.chat import ChatKey
-from core.ports import ChatRecord, Job, JobKind, JobState, UsageRow
+from core.ports import ChatRecord, Job, JobKind, JobState, RenderedDraft, UsageRow
 from storage import files
+from storage.lock import DataDirLock
 from storage.migrations import migrate
-from storage.tokens import PlainTokens, TokenCipher
+from storage.tokens import PlainTokens, TokenCipher, check_key
 from storage.values import (
     StoreClosedError,
     chat_key,
@@ -95,6 +96,18 @@ _USAGE_REPORT = """
     SELECT platform, chat_id, thread_id, user_id, kind, count FROM usage
     WHERE day = ? ORDER BY count DESC, platform, chat_id, user_id, kind
 """
+_REMEMBER_RENDER = """
+    INSERT INTO rendered_drafts (
+        platform, chat_id, thread_id, session_id, fingerprint, render_id, output_url, rendered_at
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (platform, chat_id, thread_id, session_id) DO UPDATE SET
+        fingerprint = excluded.fingerprint, render_id = excluded.render_id,
+        output_url = excluded.output_url, rendered_at = excluded.rendered_at
+"""
+_LAST_RENDER = """
+    SELECT platform, chat_id, thread_id, session_id, fingerprint, render_id, output_url, rendered_at
+    FROM rendered_drafts WHERE platform = ? AND chat_id = ? AND thread_id = ? AND session_id = ?
+"""
 
 
 class SqliteStore:
@@ -115,6 +128,7 @@ class SqliteStore:
         self._cipher = cipher
         self._clock = clock
         self._closed = False
+        self._lock: DataDirLock | None = None
 
     @classmethod
     async def open(
@@ -139,6 +153,8 @@ class SqliteStore:
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await migrate(db, path)
+            if cipher is not None:
+                await _check_key(db, path, cipher)
             await asyncio.to_thread(files.restrict_side_files, path)
         except BaseException:
             # aiosqlite's worker thread is not a daemon: an unclosed connection would hang exit.
@@ -150,10 +166,18 @@ class SqliteStore:
     def path(self) -> Path:
         return self._path
 
+    def hold(self, lock: DataDirLock) -> None:
+        """Keep ``lock`` (one process per data directory) until :meth:`close`."""
+        self._lock = lock
+
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
-            await self._db.close()
+            try:
+                await self._db.close()
+            finally:
+                if self._lock is not None:
+                    self._lock.release()
 
     async def _write(self, sql: str, params: Sequence[Any]) -> int:
         """Run one statement (committed on its own, autocommit) and return the rows it changed."""
@@ -280,6 +304,56 @@ class SqliteStore:
             )
             for r in rows
         ]
+
+    # Render memory
+
+    async def remember_render(self, rendered: RenderedDraft) -> None:
+        await self._write(
+            _REMEMBER_RENDER,
+            (
+                *key_columns(rendered.chat),
+                rendered.session_id,
+                rendered.fingerprint,
+                rendered.render_id,
+                rendered.output_url,
+                encode_time(rendered.rendered_at),
+            ),
+        )
+
+    async def last_render(self, chat: ChatKey, session_id: str) -> RenderedDraft | None:
+        rows = await self._read(_LAST_RENDER, (*key_columns(chat), session_id))
+        if not rows:
+            return None
+        row = rows[0]
+        return RenderedDraft(
+            chat=chat_key(row["platform"], row["chat_id"], row["thread_id"]),
+            session_id=row["session_id"],
+            fingerprint=row["fingerprint"],
+            render_id=row["render_id"],
+            output_url=row["output_url"],
+            rendered_at=decode_time(row["rendered_at"]),
+        )
+
+
+_KEY_CHECK = "SELECT value FROM meta WHERE name = 'key_check'"
+_SAVE_KEY_CHECK = "INSERT OR IGNORE INTO meta (name, value) VALUES ('key_check', ?)"
+# An encrypted token if there is one (legacy plain ones say nothing about the key).
+_ENCRYPTED_SAMPLE = """
+    SELECT token FROM chats WHERE token LIKE 'fernet:%'
+    UNION ALL SELECT user_token FROM chats WHERE user_token LIKE 'fernet:%'
+    LIMIT 1
+"""
+
+
+async def _check_key(db: aiosqlite.Connection, path: Path, cipher: TokenCipher) -> None:
+    """Stop start-up when ``cipher`` is not the key the stored tokens were written with."""
+    checks = list(await db.execute_fetchall(_KEY_CHECK))
+    samples = [] if checks else list(await db.execute_fetchall(_ENCRYPTED_SAMPLE))
+    new_check = check_key(
+        cipher, str(checks[0][0]) if checks else None, str(samples[0][0]) if samples else None, path
+    )
+    if new_check is not None:
+        await db.execute(_SAVE_KEY_CHECK, (new_check,))
 
 
 def _job(row: sqlite3.Row) -> Job:

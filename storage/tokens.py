@@ -7,11 +7,15 @@ touching a query. Until then :class:`PlainTokens` stores the token as it is (the
 
 from __future__ import annotations
 
+import binascii
 import os
+import tempfile
 from pathlib import Path
 from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from core.settings import SettingsError
 
 
 class TokenCipher(Protocol):
@@ -64,24 +68,95 @@ class FernetTokens:
 
 
 KEY_FILENAME = "secret.key"
+# Encrypted with the key into the database: a key that cannot read it back is the wrong key.
+KEY_CHECK = "nemobot key check v1"
+# Quoted to the operator in the mismatch message (never run by nemobot).
+_FORGET_TOKENS = "UPDATE chats SET token = NULL, user_token = NULL; DELETE FROM meta WHERE name = 'key_check'"
+
+
+class SecretKeyError(SettingsError):
+    """The at-rest key cannot be used: an empty or corrupt key file, or a key the database refuses."""
 
 
 def load_or_create_key(data_dir: Path, configured: str | None) -> bytes:
-    """The Fernet key: ``NEMOBOT_SECRET_KEY`` when set, else ``data_dir/secret.key`` (made 0600 once)."""
+    """The Fernet key: ``NEMOBOT_SECRET_KEY`` when set, else ``data_dir/secret.key``.
+
+    A missing key file is created atomically (written to a temporary file, fsynced, then linked
+    into place, so a crash never leaves a half-written key and two processes starting together
+    end up with the same one). An empty or corrupt file raises :class:`SecretKeyError` naming it.
+    """
     if configured:
         key = configured.strip().encode()
         Fernet(key)  # raises ValueError for a malformed key, naming no secret
         return key
     path = data_dir / KEY_FILENAME
     if path.exists():
-        return path.read_bytes().strip()
+        return _read_key(path)
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Fernet.generate_key()
-    # O_EXCL: two processes starting together cannot both write a key; the loser reads the winner's.
+    fd, temporary = tempfile.mkstemp(prefix=".secret.key.", dir=data_dir)  # 0600, O_EXCL
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            # link, not rename: it never replaces a key another process put there meanwhile.
+            os.link(temporary, path)
+        except FileExistsError:
+            return _read_key(path)
+        _fsync_dir(data_dir)
+    finally:
+        os.unlink(temporary)
     return key
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        key = path.read_bytes().strip()
+        Fernet(key)
+    except (ValueError, binascii.Error, OSError) as exc:
+        problem = "is empty" if isinstance(exc, ValueError) and not path.stat().st_size else "is not a key"
+        if isinstance(exc, OSError):
+            problem = f"cannot be read ({exc.strerror})"
+        raise SecretKeyError(
+            f"The secret key file {path} {problem}. It encrypts the tokens stored in the database: "
+            "restore it from your backup (or set NEMOBOT_SECRET_KEY to the key). Only if there is no "
+            "backup, move the file away to start with a new key; the stored tokens are then lost."
+        ) from None
+    return key
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_key(
+    cipher: TokenCipher, stored_check: str | None, sample: str | None, database: Path
+) -> str | None:
+    """Decide at start-up whether ``cipher`` is the key the database's tokens were written with.
+
+    ``stored_check`` is the check value kept in the database (None before one was written);
+    ``sample`` is one stored token, for databases from before the check existed. Returns a check
+    value to store when there is none yet; raises :class:`SecretKeyError` on a mismatch, so a
+    changed key stops the bot instead of silently dropping users' tokens.
+    """
+    try:
+        if stored_check is not None:
+            if cipher.decrypt(stored_check) != KEY_CHECK:
+                raise ValueError("check value differs")
+            return None
+        if sample is not None:
+            cipher.decrypt(sample)
+    except ValueError:
+        raise SecretKeyError(
+            f"The secret key does not match the tokens stored in {database}: NEMOBOT_SECRET_KEY or "
+            f"{database.parent / KEY_FILENAME} changed since they were written. Restore the key that "
+            "wrote them. To give the stored tokens up instead (users send /token again; anonymous "
+            f'chats get new accounts), run: sqlite3 {database} "{_FORGET_TOKENS}"'
+        ) from None
+    return cipher.encrypt(KEY_CHECK)

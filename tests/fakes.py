@@ -13,10 +13,14 @@ from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits
 
 # What must never reach a chat or a log: a live NemoVideo token, a bot token, a Telegram file URL.
 # (Claim tokens, clm_…, are meant for the user: they open the web editor and carry no API access.)
+# A token counts in any form a chat or log may show it: Markdown-escaped (nmv\_usr\_…), as HTML
+# entities (&#95; &#x5f; &lowbar;) or URL-encoded (%5F).
+_UNDERSCORE = r"(?:_|\\_|&#0*95;|&#x0*5f;|&lowbar;|%5f)"
 SECRET = re.compile(
-    r"nmv_usr_(?!<redacted>)[A-Za-z0-9_\-]{8,}"
+    rf"nmv{_UNDERSCORE}usr{_UNDERSCORE}(?!<redacted>)(?:[A-Za-z0-9\-]|{_UNDERSCORE}){{8,}}"
     r"|\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"
-    r"|/file/bot\d+:"
+    r"|/file/bot\d+:",
+    re.IGNORECASE,
 )
 
 

@@ -14,6 +14,7 @@ import re
 import discord
 
 from core.chat import utf16_length
+from core.redact import carries_token
 
 MAX_CONTENT = 2000
 """Discord's limit for message content (counted here in UTF-16 units, never fewer than Discord's)."""
@@ -67,7 +68,12 @@ def render(text: str, *, final: bool, limit: int = MAX_CONTENT) -> str:
 
 
 def quote_prompt(prompt: str, limit: int = 300) -> str:
-    """A short quote of what the user asked, for the interaction's "working on it" note."""
+    """A short quote of what the user asked, for the interaction's "working on it" note.
+
+    A prompt carrying a NemoVideo token (in any form) is not quoted at all: the token would be
+    posted back into the channel for everyone to read."""
+    if carries_token(prompt):
+        return ""
     first = " ".join(prompt.split())
     if len(first) > limit:
         first = first[: limit - 1] + _ELLIPSIS

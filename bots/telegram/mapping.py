@@ -27,7 +27,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from core.chat import Attachment, ChatKey, Inbound, Sender
+from core.chat import Attachment, ChatKey, Inbound, MessageRef, Sender
 
 PLATFORM = "telegram"
 
@@ -192,4 +192,6 @@ def to_inbound(
         addressed=is_addressed(message, me),
         message_id=message_key(message),
         is_group=group,
+        # What /token deletes (the message carrying the user's NemoVideo token).
+        ref=MessageRef(chat_key(message), str(message.message_id)),
     )

@@ -176,6 +176,21 @@ class TelegramOutbound:
                 log.info("the rest of a long caption could not be sent: %s", exc)
         return MessageRef(chat, str(message.message_id))
 
+    async def delete_message(self, ref: MessageRef) -> bool:
+        """Delete a message (a user's /token message). Bots may delete any message in a private
+        chat and, as an admin with "delete messages", in groups; False where Telegram refuses."""
+        chat_id, _thread = _target(ref.chat)
+        try:
+            return bool(await self._bot.delete_message(chat_id, int(ref.message_id)))
+        except TelegramError as exc:
+            log.info(
+                "could not delete message %s in %s: %s",
+                ref.message_id,
+                chat_id,
+                translate(exc, "deleteMessage", self._secrets),
+            )
+            return False
+
     async def chat_action(self, chat: ChatKey, action: ChatAction) -> None:
         chat_id, thread_id = _target(chat)
         # Not paced: an activity hint is cheap, and a late one is useless.

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -26,6 +28,29 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name,
 # Telegram waits for our answer; past this the update is being handled anyway, so answer.
 _ANSWER_WITHIN_S = 10.0
 _MAX_BODY = 4 * 1024 * 1024
+
+
+class RefusalLog:
+    """Logs requests without the right secret at most once a minute (with how many were refused
+    since), so a scanner hammering the port cannot flood the log."""
+
+    def __init__(self, every_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._every_s = every_s
+        self._clock = clock
+        self._last = float("-inf")
+        self._since = 0
+
+    def note(self, remote: str | None) -> None:
+        self._since += 1
+        now = self._clock()
+        if now - self._last < self._every_s:
+            return
+        log.warning(
+            "webhook request without the right secret token from %s (%d refused since the last note)",
+            remote,
+            self._since,
+        )
+        self._last, self._since = now, 0
 
 
 class WebhookServer:
@@ -51,6 +76,7 @@ class WebhookServer:
         self._port = port
         self._path = urlsplit(url).path or "/"
         self._runner: web.AppRunner | None = None
+        self._refused = RefusalLog()
         self.bound_port: int | None = None
 
     async def start(self) -> None:
@@ -83,12 +109,17 @@ class WebhookServer:
     async def _receive(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
-            log.warning("webhook request without the right secret token from %s", request.remote)
+            self._refused.note(request.remote)
             return web.Response(status=403, text="forbidden")
         try:
             data = await request.json()
+            # PTB trusts the shape it is given; a non-integer update_id would fail later, in the
+            # ordering code, as a 500. Anything PTB cannot read is the sender's error: 400.
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                raise TypeError("not an update")
             update = Update.de_json(data, self._bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except Exception as exc:  # noqa: BLE001 - deep nesting (RecursionError), bad types, anything
+            log.debug("webhook body is not an update: %s", type(exc).__name__)
             return web.Response(status=400, text="not an update")
         self._acceptance.track(update.update_id)
         await self._queue.put(update)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from core.nemo.errors import AuthError, BackendUnavailable, RateLimited
+from core.nemo.errors import AuthError, BackendUnavailable, ClientIdMissing, RateLimited
 from core.nemo.models import AnonymousToken
 from core.nemo.transport import NemoTransport
+
+log = logging.getLogger(__name__)
 
 # Renew a little before the stated expiry rather than fail a user's call on it.
 _EXPIRY_MARGIN = timedelta(minutes=5)
@@ -80,8 +84,10 @@ class AnonymousTokens:
     """An anonymous account bound to one persisted client id.
 
     The first call acquires a token; a rejected or expired token is re-acquired with the *same*
-    client id (a new id per call would burn the per-IP quota). A 429 is waited out once. Each new
-    token is handed to ``on_token`` so the caller can persist it.
+    client id (a new id per call would burn the per-IP quota). A 429 is waited out once. A 400
+    "missing client id" (the stored id was blank or unusable) is answered as the skills say: a new
+    id is generated, handed to ``on_client_id`` to persist, and the request made once more. Each
+    new token is handed to ``on_token`` so the caller can persist it.
     """
 
     def __init__(
@@ -91,6 +97,7 @@ class AnonymousTokens:
         *,
         current: AnonymousToken | None = None,
         on_token: Callable[[AnonymousToken], Awaitable[None]] | None = None,
+        on_client_id: Callable[[str], Awaitable[None]] | None = None,
         rate_limit_wait_s: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -99,6 +106,7 @@ class AnonymousTokens:
         self.client_id = client_id
         self._current = current
         self._on_token = on_token
+        self._on_client_id = on_client_id
         self._wait = rate_limit_wait_s
         self._sleep = sleep
         self._now = now
@@ -131,12 +139,22 @@ class AnonymousTokens:
             assert self._current is not None
             return self._current.token
 
+    async def _request(self) -> AnonymousToken:
+        try:
+            return await request_anonymous_token(self._transport, self.client_id)
+        except ClientIdMissing:
+            self.client_id = str(uuid.uuid4())
+            log.warning("the backend refused the stored client id; using a newly generated one")
+            if self._on_client_id is not None:
+                await self._on_client_id(self.client_id)
+            return await request_anonymous_token(self._transport, self.client_id)
+
     async def _acquire(self) -> None:
         try:
-            token = await request_anonymous_token(self._transport, self.client_id)
+            token = await self._request()
         except RateLimited:
             await self._sleep(self._wait)
-            token = await request_anonymous_token(self._transport, self.client_id)
+            token = await self._request()
         if token.user_id is None and self._current is not None:
             # Later docs elide user_id; the same client id keeps the same anonymous account.
             token = AnonymousToken(token.token, self._current.user_id, token.expires_at, token.credits)

@@ -18,6 +18,7 @@ from core.nemo.errors import (
     ApiError,
     AuthError,
     BackendUnavailable,
+    DownloadRefused,
     RateLimited,
     RenderRejected,
 )
@@ -33,13 +34,35 @@ from core.nemo.parsing import (
 )
 from core.nemo.transport import NemoTransport, translating_transport_errors
 from core.nemo.turn import TurnStream
+from core.netguard import NetGuard, UnsafeUrl, host_of
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 APP_NAME = "nemo_agent"
 DEFAULT_OUTPUT: Mapping[str, str] = {"format": "mp4", "quality": "high"}
+# What every published skill sends as `task_name` when it creates a session.
+TASK_NAME = "project"
 _ERROR_BODY_MAX = 64 * 1024
+_MAX_REDIRECTS = 5
+# Uploads of hundreds of MB take a while in total, so there is no overall limit; but each phase
+# is bounded: a backend that stops reading the body (write) or never answers once it has it (read)
+# ends the upload with an error instead of holding the chat's queue forever.
+UPLOAD_TIMEOUT = httpx.Timeout(connect=30.0, write=120.0, read=600.0, pool=60.0)
+_MP4_HEAD = 8
+
+
+def looks_like_mp4(head: bytes) -> bool:
+    """An ISO-BMFF file (MP4) starts with a box whose type, at offset 4, is ``ftyp``."""
+    return len(head) >= _MP4_HEAD and head[4:8] == b"ftyp"
+
+
+def render_output(resolution: str | None = None) -> dict[str, str]:
+    """The render body's ``output``: mp4/high, plus ``resolution`` (e.g. ``"1080p"``) when asked for."""
+    output = dict(DEFAULT_OUTPUT)
+    if resolution:
+        output["resolution"] = resolution
+    return output
 
 
 def new_render_id() -> str:
@@ -82,6 +105,9 @@ class NemoClient:
         self._sse_max_s = sse_max_s
         self._sse_idle_s = sse_idle_timeout_s
         self._sleep = sleep
+        # The account's user id as the state endpoint reports it: later docs elide it from the
+        # token and create-session answers ("get <id> from create-session or state response").
+        self.state_user_id: str | None = None
 
     async def _with_retries(self, send: Callable[[str], Awaitable[T]]) -> T:
         renewed = waited = False
@@ -107,7 +133,7 @@ class NemoClient:
 
     # Sessions and chat -------------------------------------------------------------------------
 
-    async def create_session(self, task_name: str = "project", language: str = "en") -> SessionInfo:
+    async def create_session(self, task_name: str = TASK_NAME, language: str = "en") -> SessionInfo:
         data = await self._call(
             "POST",
             f"/api/tasks/me/with-session/{APP_NAME}",
@@ -122,6 +148,8 @@ class NemoClient:
             "user_id": "me",
             "session_id": session_id,
             "new_message": {"parts": [{"text": text}]},
+            # ADK's RunAgentRequest field: token-level partial events, so replies stream as typed.
+            "streaming": True,
         }
         return TurnStream(
             self.transport,
@@ -135,7 +163,10 @@ class NemoClient:
 
     async def state(self, session_id: str) -> SessionState:
         data = await self._call("GET", f"/api/state/{APP_NAME}/me/{quote(session_id)}/latest")
-        return parse_state(data)
+        state = parse_state(data)
+        if state.user_id:
+            self.state_user_id = state.user_id
+        return state
 
     async def credits(self) -> Credits:
         return parse_credits(await self._call("GET", "/api/credits/balance/simple"))
@@ -154,15 +185,13 @@ class NemoClient:
 
         async def send(token: str) -> Any:
             body = MultipartBody(sources)
-            # Uploads of hundreds of MB take a while; only the connect phase is kept short.
-            timeout = httpx.Timeout(None, connect=30.0)
             return await self.transport.call(
                 "POST",
                 path,
                 token=token,
                 content=body.stream(progress),
                 headers=body.headers,
-                request_timeout=timeout,
+                request_timeout=UPLOAD_TIMEOUT,
             )
 
         return parse_upload(await self._with_retries(send))
@@ -177,6 +206,13 @@ class NemoClient:
         return parse_upload(data)
 
     # Export ------------------------------------------------------------------------------------
+
+    def public_link(self, status: RenderStatus) -> str | None:
+        """A link to the finished video a user can open: the CDN ``output_url``, or None.
+
+        The proxy download URL is never offered: it answers only with the API token.
+        """
+        return status.output_url
 
     async def render_status(self, render_id: str) -> RenderStatus:
         data = await self._call("GET", f"/api/render/proxy/lambda/{quote(render_id)}")
@@ -225,57 +261,95 @@ class NemoClient:
         await self._call("POST", f"/api/render/proxy/lambda/{quote(render_id)}/cancel")
 
     async def download_render(
-        self, render_id: str, output_url: str | None, destination: Path, *, max_bytes: int | None = None
+        self,
+        render_id: str,
+        output_url: str | None,
+        destination: Path,
+        *,
+        max_bytes: int | None = None,
+        guard: NetGuard | None = None,
+        total_s: float | None = None,
     ) -> int:
         """Stream a finished render to ``destination``: the CDN URL first, the proxy as fallback.
 
         Returns the byte count. ``max_bytes`` stops early (returns -1) when the file would be larger.
+        ``guard`` checks every URL (and every redirect) before it is fetched; ``total_s`` bounds the
+        whole download, so a CDN that trickles bytes cannot hold the chat's queue. A file that does
+        not start like an MP4 (``ftyp`` at offset 4) raises :class:`DownloadRefused` and is deleted.
         """
-        if output_url:
-            try:
-                return await self._download(output_url, None, destination, max_bytes)
-            except (BackendUnavailable, ApiError) as exc:
-                log.info("render download from the CDN failed, trying the proxy: %s", exc)
-        proxy_url = self.transport.url(f"/api/render/proxy/{quote(render_id)}/download")
-        # The proxy needs the token: a 1001 renews it and a 429 waits, like any other call.
-        return await self._with_retries(
-            lambda token: self._download(proxy_url, token, destination, max_bytes)
-        )
-
-    async def _download(self, url: str, token: str | None, destination: Path, max_bytes: int | None) -> int:
-        headers = self.transport.headers(token) if token is not None else {}
-        written = 0
-        opened = False
         try:
+            async with asyncio.timeout(total_s):
+                if output_url:
+                    try:
+                        return await self._download(output_url, None, destination, max_bytes, guard)
+                    except (BackendUnavailable, ApiError) as exc:
+                        log.info("render download from the CDN failed, trying the proxy: %s", exc)
+                proxy_url = self.transport.url(f"/api/render/proxy/{quote(render_id, safe='')}/download")
+                # The proxy needs the token: a 1001 renews it and a 429 waits, like any other call.
+                return await self._with_retries(
+                    lambda token: self._download(proxy_url, token, destination, max_bytes, guard)
+                )
+        except TimeoutError:
+            await asyncio.to_thread(destination.unlink, missing_ok=True)
+            raise BackendUnavailable("the render download took too long") from None
+
+    async def _download(
+        self, url: str, token: str | None, destination: Path, max_bytes: int | None, guard: NetGuard | None
+    ) -> int:
+        headers = self.transport.headers(token) if token is not None else {}
+        first_host = host_of(url)
+        for _hop in range(_MAX_REDIRECTS + 1):
+            if guard is not None:
+                try:
+                    await guard.check(url)
+                except UnsafeUrl as exc:
+                    raise DownloadRefused(f"render download refused: {exc}") from None
             with translating_transport_errors("render download"):
                 async with self.transport.http.stream(
-                    "GET", url, headers=headers, timeout=httpx.Timeout(60.0)
+                    "GET", url, headers=headers, timeout=httpx.Timeout(60.0), follow_redirects=False
                 ) as response:
-                    content_type = response.headers.get("content-type", "")
-                    if response.status_code != 200 or "json" in content_type:
-                        # An error answer (possibly HTTP 200 + `code`, e.g. 1001) is never saved as
-                        # the video: read a bounded prefix and raise what it carries.
-                        body = b""
-                        async for chunk in response.aiter_bytes():
-                            body += chunk
-                            if len(body) > _ERROR_BODY_MAX:
-                                break
-                        unwrap(response.status_code, body)
-                        raise BackendUnavailable(f"render download answered {content_type}, not a file")
-                    length = response.headers.get("content-length")
-                    if max_bytes is not None and length and length.isdigit() and int(length) > max_bytes:
-                        return -1
-                    # Chunks are small and land in the page cache; a thread hop per chunk would cost more.
-                    opened = True
-                    with destination.open("wb") as handle:
-                        async for chunk in response.aiter_bytes():
-                            written += len(chunk)
-                            if max_bytes is not None and written > max_bytes:
-                                break
-                            handle.write(chunk)
+                    if response.is_redirect and "location" in response.headers:
+                        url = str(response.url.join(response.headers["location"]))
+                        if host_of(url) != first_host:
+                            headers = {}  # the token is for the backend, never for another host
+                        continue
+                    return await self._save_download(response, destination, max_bytes)
+        raise BackendUnavailable("render download: too many redirects")
+
+    async def _save_download(self, response: httpx.Response, destination: Path, max_bytes: int | None) -> int:
+        content_type = response.headers.get("content-type", "")
+        if response.status_code != 200 or "json" in content_type:
+            # An error answer (possibly HTTP 200 + `code`, e.g. 1001) is never saved as the video:
+            # read a bounded prefix and raise what it carries.
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > _ERROR_BODY_MAX:
+                    break
+            unwrap(response.status_code, body)
+            raise BackendUnavailable(f"render download answered {content_type}, not a file")
+        length = response.headers.get("content-length")
+        if max_bytes is not None and length and length.isdigit() and int(length) > max_bytes:
+            return -1
+        written = 0
+        head = b""
+        try:
+            # Chunks are small and land in the page cache; a thread hop per chunk would cost more.
+            with destination.open("wb") as handle:
+                async for chunk in response.aiter_bytes():
+                    if len(head) < _MP4_HEAD:
+                        head += chunk[: _MP4_HEAD - len(head)]
+                        if len(head) >= _MP4_HEAD and not looks_like_mp4(head):
+                            raise DownloadRefused("the render download is not an MP4")
+                    written += len(chunk)
+                    if max_bytes is not None and written > max_bytes:
+                        break
+                    handle.write(chunk)
+            if written and not looks_like_mp4(head):
+                raise DownloadRefused("the render download is not an MP4")
         except BaseException:
-            if opened:  # never leave a truncated file behind
-                await asyncio.to_thread(destination.unlink, missing_ok=True)
+            # Never leave a truncated or refused file behind.
+            await asyncio.to_thread(destination.unlink, missing_ok=True)
             raise
         if max_bytes is not None and written > max_bytes:
             await asyncio.to_thread(destination.unlink, missing_ok=True)
@@ -298,9 +372,11 @@ class NemoClient:
     def register_link(self, anon_id: str | None = None) -> str:
         """Where an anonymous user goes to register (``?bind=`` keeps their anonymous work).
 
-        ``anon_id`` stands in when the token source has not seen the id yet (a stored one).
+        ``anon_id`` stands in when the token source has not seen the id yet (a stored one); the id
+        the state endpoint reported is the last resort (token answers may elide it).
         """
-        anon_id = self.tokens.anonymous_user_id or anon_id
+        from_state = self.state_user_id if (self.state_user_id or "").startswith("anon_") else None
+        anon_id = self.tokens.anonymous_user_id or anon_id or from_state
         if anon_id:
             return f"{self.web_url}/register?{urlencode({'bind': anon_id})}"
         return f"{self.web_url}/register"

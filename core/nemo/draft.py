@@ -138,6 +138,9 @@ def _read_track(track: Mapping[object, object], segs: list[Mapping[object, objec
 
 def _audio_label(track: Mapping[object, object], segs: list[Mapping[object, object]]) -> str:
     """BGM when it looks like music (a music hint, or a plain name); Audio for voice or unknown."""
+    role = next((r for m in (track, *segs) if isinstance(r := m.get("role"), str) and r), None)
+    if role is not None:  # a stated role wins: only music is background music
+        return "BGM" if any(h in role.lower() for h in _MUSIC_HINTS) else "Audio"
     keys = ("name", "title", "type", "kind", "category", *_SOURCE_KEYS)
     hints = " ".join(v.lower() for m in (track, *segs) for k in keys if isinstance(v := m.get(k), str))
     if any(h in hints for h in _VOICE_HINTS):
@@ -314,3 +317,25 @@ def _range(span: tuple[float, float]) -> str:
 
 def _length(span: tuple[float, float]) -> str:
     return f"{_secs(span[1] - span[0])}s"
+
+
+def summarize_media(video_infos: object) -> list[str]:
+    """One line per file in the project (what the web editor's Media panel lists).
+
+    ``1. interview.mp4 (video, 45s)``; generated media is marked as such. Unknown shapes are skipped.
+    """
+    if not isinstance(video_infos, list | tuple):
+        return []
+    lines: list[str] = []
+    for info in video_infos:
+        if not isinstance(info, Mapping):
+            continue
+        name = _segment_name({"name": info.get("filename")}) or _segment_name(info) or "file"
+        bits = [kind] if isinstance(kind := info.get("file_type"), str) and kind else []
+        duration = info.get("duration")
+        if isinstance(duration, int | float) and not isinstance(duration, bool) and 0 < duration < 1e7:
+            bits.append(f"{duration:g}s")
+        if info.get("source") == "generated":
+            bits.append("generated")
+        lines.append(f"{len(lines) + 1}. {name}" + (f" ({', '.join(bits)})" if bits else ""))
+    return lines

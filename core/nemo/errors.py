@@ -49,6 +49,10 @@ class StreamTimedOut(BackendUnavailable):
         self.idle = idle
 
 
+class DownloadRefused(BackendUnavailable):
+    """A download was not attempted or not kept: an unsafe address, or the file is not an MP4."""
+
+
 class ApiError(NemoError):
     """The backend refused the call with an error code (in the body or as the HTTP status)."""
 

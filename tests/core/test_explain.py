@@ -52,7 +52,7 @@ def account(anonymous: bool) -> ChatAccount:
         (FileTooLarge(4002), "trim"),
         (ExportNotAllowed(402), "register"),
         (RateLimited(429), "30"),
-        (StreamTimedOut("x", idle=True), "again"),
+        (StreamTimedOut("x", idle=True), "still be working"),
         (BackendUnavailable("x"), "NemoVideo"),
         (AgentError("the model said no"), "the model said no"),
     ],

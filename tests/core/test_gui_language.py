@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.chat import Action
-from core.gui_language import GuiTranslation, translate_gui
+from core.gui_language import GuiTranslation, IncrementalGuiTranslator, translate_gui
 
 _CLICK = re.compile(r"\b(?:click|clicks|clicked|clicking)\b|点击", re.IGNORECASE)
 
@@ -118,10 +118,14 @@ def test_only_the_mouse_clause_of_a_sentence_is_replaced() -> None:
 
 
 def test_the_invitation_is_given_once_even_for_several_mouse_steps() -> None:
-    text = "To trim it:\n1. Open the Media panel\n2. Drag the clip onto track 2\n3. Click Export"
+    text = (
+        "To trim it:\n1. Open the Text panel\n2. Drag the clip onto track 2\n3. Click Export\n"
+        "4. Double-click it"
+    )
     result = translate_gui(text, "en")
     assert result.text == (
-        "To trim it:\n1. Just tell me what to change (e.g. “trim the first clip to 5 seconds”)\n"
+        "To trim it:\n1. The track list is below\n"
+        "2. Just tell me what to change (e.g. “trim the first clip to 5 seconds”)\n"
         "3. Use Export (the button below, or /export)"
     )
 
@@ -129,7 +133,7 @@ def test_the_invitation_is_given_once_even_for_several_mouse_steps() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "打开素材面板，把视频拖拽到时间轴上。",
+        "打开字体面板并修改字号。",
         "拖动片段的边缘来裁剪。",
         "双击片段即可编辑。",
         "点击播放查看效果。",
@@ -249,3 +253,130 @@ def test_translate_gui_never_raises_and_is_stable_when_repeated(text: str, lang:
 def test_rewriting_gui_text_twice_changes_nothing_more(parts: list[str], lang: str) -> None:
     once = translate_gui(". ".join(parts), lang)
     assert translate_gui(once.text, lang).text == once.text
+
+
+# The contract's rules, one test each -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Click [Export] to render it.", "Use Export (the button below, or /export) to render it."),
+        ("Click 【Export】 now.", "Use Export (the button below, or /export) now."),
+        ("Click [Generate] to start.", "Reply “Generate” to start."),
+        ("点击[导出]即可。", "使用“导出”（下方按钮，或发送 /export）即可。"),
+    ],
+)
+def test_click_with_bracket_notation_becomes_the_chat_equivalent(text: str, expected: str) -> None:
+    assert translate_gui(text, "en").text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "timeline", "media"),
+    [
+        ("Open the [Media] panel to see your files.", "Your uploaded files are listed below.", False, True),
+        ("Open the Assets library.", "Your uploaded files are listed below.", False, True),
+        ("Open [Timeline] to check the tracks.", "The track list is below.", True, False),
+        ("Go to the Layers panel.", "The track list is below.", True, False),
+        ("打开素材面板可以查看你的文件。", "下方列出了你上传的素材。", False, True),
+        ("打开【时间轴】查看。", "下方是轨道列表。", True, False),
+    ],
+)
+def test_open_a_panel_shows_what_that_panel_would_show(
+    text: str, expected: str, timeline: bool, media: bool
+) -> None:
+    result = translate_gui(text, "en")
+    assert (result.text, result.show_timeline, result.show_media) == (expected, timeline, media)
+
+
+def test_open_the_export_panel_offers_the_export() -> None:
+    result = translate_gui("Open the Export panel to render.", "en")
+    assert result.text == "Use Export (the button below, or /export)."
+    assert result.actions == (Action.EXPORT,)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Drag the clip onto the timeline, then drop it after the intro.",
+            "Just tell me, e.g. “move the clip after the intro”.",
+        ),
+        ("Drag the title to the end.", "Just tell me, e.g. “move the title to the end”."),
+        ("把字幕拖拽到时间轴上，放在结尾。", "直接告诉我，比如“把字幕移到结尾”。"),
+    ],
+)
+def test_drag_and_drop_become_a_chat_edit_with_nothing_half_translated(text: str, expected: str) -> None:
+    result = translate_gui(text, "en")
+    assert result.text == expected
+    assert not re.search(r"\b(?:drag|drop)\b|拖|放在", result.text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Preview in timeline.", "Preview it in timeline.", "Preview in the timeline.", "Check it on timeline."],
+)
+def test_preview_in_timeline_with_or_without_the_lists_the_tracks(text: str) -> None:
+    result = translate_gui(text, "en")
+    assert result.text == "See the track list below."
+    assert result.show_timeline
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Use Export button when ready.", "Use Export button below (or /export) when ready."),
+        ("Hit Export when ready.", "Use Export (the button below, or /export) when ready."),
+        ("满意后就可以导出了。", "满意后就可以导出了。"),
+    ],
+)
+def test_export_button_hit_export_and_a_bare_export_offer_the_export(text: str, expected: str) -> None:
+    result = translate_gui(text, "en")
+    assert result.text == expected
+    assert result.actions == (Action.EXPORT,)
+
+
+# Incremental translation ------------------------------------------------------------------------
+
+_REPLY = (
+    "Done! Preview it in the timeline or click Export. To move it, drag the clip onto the timeline, "
+    "then drop it after the intro.\n\nOpen the [Media] panel to see your files. "
+    "打开素材面板可以查看你的文件。满意的话就可以导出了。\n"
+    "The song hits Top 10, e.g. on TikTok. Click [Generate] to go on."
+)
+
+
+@given(st.lists(st.integers(min_value=1, max_value=len(_REPLY)), min_size=1, max_size=30))
+def test_incremental_translation_ends_equal_to_one_pass_whatever_the_flush_points(cuts: list[int]) -> None:
+    translator = IncrementalGuiTranslator("en")
+    for cut in sorted(cuts):
+        translator.feed(_REPLY[:cut])
+    assert translator.feed(_REPLY) == translate_gui(_REPLY, "en").text
+
+
+def test_a_text_that_stops_extending_the_settled_part_is_translated_afresh() -> None:
+    translator = IncrementalGuiTranslator("en")
+    translator.feed("Click Export. Then more")
+    assert (
+        translator.feed("Something else. Click Export.")
+        == translate_gui("Something else. Click Export.", "en").text
+    )
+
+
+def test_settled_sentences_are_translated_once() -> None:
+    """Feeding a growing reply translates each settled sentence once: the work is linear in its length."""
+    translated: list[int] = []
+    translator = IncrementalGuiTranslator("en")
+    original = translator._rewriter.translate
+
+    def counting(text: str) -> str:
+        translated.append(len(text))
+        return original(text)
+
+    translator._rewriter.translate = counting  # type: ignore[method-assign]
+    sentence = "I added music and a title. "
+    reply = sentence * 400
+    for end in range(0, len(reply), 7):
+        translator.feed(reply[:end])
+    assert sum(translated) <= len(reply)  # every settled character went through the translator once
+    assert translator.feed(reply) == translate_gui(reply, "en").text

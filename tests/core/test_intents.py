@@ -15,6 +15,8 @@ from core.intents import (
     Intent,
     Routed,
     command_action,
+    export_resolution,
+    find_links,
     find_media_urls,
     parse_command,
     route,
@@ -309,3 +311,72 @@ def test_parse_command_never_raises_and_names_are_well_formed(text: str, bot: st
 def test_command_like_text_after_a_slash_never_raises(tail: str) -> None:
     parse_command("/" + tail, "nemo_bot")
     route("/" + tail)
+
+
+@pytest.mark.parametrize(
+    ("text", "resolution"),
+    [
+        ("export 1080p MP4", "1080p"),
+        ("export in 4k", "2160p"),
+        ("Export in 4K please", "2160p"),
+        ("导出 1080p", "1080p"),
+        ("导出4K视频", "2160p"),
+        ("render it at 720p", "720p"),
+        ("download the video in full hd", "1080p"),
+        ("export 2k", "1440p"),
+    ],
+)
+def test_an_export_naming_a_resolution_is_an_export_carrying_it(text: str, resolution: str) -> None:
+    assert route(text) == Routed(Intent.EXPORT, (), text, resolution=resolution)
+
+
+@pytest.mark.parametrize(
+    "text", ["make it 4k", "what is 1080p?", "add a 4k title", "upscale to 4k and export"]
+)
+def test_a_resolution_inside_an_instruction_stays_chat(text: str) -> None:
+    assert route(text).intent is Intent.CHAT
+
+
+def test_a_plain_export_has_no_resolution() -> None:
+    assert route("export").resolution is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "upload https://www.youtube.com/watch?v=abc",
+        "import https://example.com/download?id=7",
+        "上传 https://example.com/share/7",
+        "https://drive.google.com/file/d/1AbC/view?usp=sharing",
+        "https://www.dropbox.com/s/xyz/holiday?dl=0",
+        "here's my video https://1drv.ms/v/s!AbCdEf",
+        "https://contoso.sharepoint.com/:v:/g/abc",
+        "这是素材 https://pan.baidu.com/s/1abcdef",
+    ],
+)
+def test_upload_with_any_link_and_bare_share_links_are_imports(text: str) -> None:
+    routed = route(text)
+    assert routed.intent is Intent.UPLOAD
+    assert len(routed.urls) == 1
+    assert routed.urls[0] in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://www.youtube.com/watch?v=abc",
+        "https://example.com/page",
+        "use https://drive.google.com/file/d/1AbC/view as the intro",
+    ],
+)
+def test_other_links_stay_with_the_agent(text: str) -> None:
+    assert route(text).intent is Intent.CHAT
+
+
+def test_export_resolution_and_find_links_for_slash_commands() -> None:
+    assert export_resolution("4k") == "2160p"
+    assert export_resolution("now") is None
+    assert find_links("a https://x.example/p?q=1, b https://y.example.") == (
+        "https://x.example/p?q=1",
+        "https://y.example",
+    )

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from core.i18n import LANGS, Lang
 from core.intents import MEDIA_EXTENSIONS
 from core.nemo.models import SkillAttribution
+from core.settings import SettingsError, load_settings
 from core.skills import DEFAULT_SKILL, PROFILES, SkillProfile, describe_profiles, find_profile, get_profile
 
 SEEDS = (
@@ -35,8 +36,9 @@ def test_the_default_profile_is_the_general_editor_at_version_1_9() -> None:
 
 
 @pytest.mark.parametrize("name", SEEDS[1:])
-def test_the_specialised_profiles_are_at_version_1_0(name: str) -> None:
-    assert PROFILES[name].version == "1.0"
+def test_the_specialised_profiles_are_at_their_published_version(name: str) -> None:
+    # lipsyncvideo-ai's frontmatter says 1.0.1; the others' 1.0.
+    assert PROFILES[name].version == ("1.0.1" if name == "lipsyncvideo-ai" else "1.0")
 
 
 @pytest.mark.parametrize("name", SEEDS)
@@ -164,3 +166,69 @@ def test_the_profile_list_has_one_line_per_profile_with_its_title(lang: Lang) ->
 def test_profiles_cannot_be_changed_at_runtime() -> None:
     with pytest.raises(TypeError):
         PROFILES["x"] = PROFILES[DEFAULT_SKILL]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("name", SEEDS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_profile_has_an_faq_with_the_limit_and_the_free_credits(name: str, lang: Lang) -> None:
+    faq = PROFILES[name].faq_text(lang)
+    assert faq.startswith("常见问题：" if lang == "zh" else "FAQ:")
+    assert "100" in faq, "the free credits"
+    if name != "music-video-generator":
+        assert "500 MB" in faq
+
+
+@pytest.mark.parametrize("name", SEEDS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_upload_hint_names_the_preferred_formats_and_the_limit(name: str, lang: Lang) -> None:
+    hint = PROFILES[name].upload_hint(lang)
+    assert all(fmt.upper() in hint for fmt in PROFILES[name].preferred_formats)
+    assert "500 MB" in hint
+
+
+@pytest.mark.parametrize(
+    ("name", "facts"),
+    [
+        ("lipsyncvideo-ai", ("60 seconds", "1080p", "60–90 seconds", "MP3, WAV, M4A or AAC")),
+        ("ai-voiceover-for-video", ("Shorter scripts", "narrate")),
+        ("ai-voiceover-for", ("script", "simple background")),
+        ("music-video-generator", ("two minutes", "beat", "3–20 photos")),
+        ("audio-video-to", ("replace", "mix", "separate files")),
+    ],
+)
+def test_each_profile_states_its_skills_facts(name: str, facts: tuple[str, ...]) -> None:
+    profile = PROFILES[name]
+    text = " ".join([profile.welcome("en"), profile.faq_text("en")]).lower()
+    assert all(fact.lower() in text for fact in facts), facts
+
+
+def test_no_profile_promises_text_to_lip_sync() -> None:
+    """The lip-sync skill syncs audio the user provides; "make him say…" is not what it describes."""
+    profile = PROFILES["lipsyncvideo-ai"]
+    for lang in LANGS:
+        text = profile.welcome(lang) + profile.faq_text(lang)
+        assert "make him say" not in text.lower()
+        assert "让他说" not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("lipsync", "lipsyncvideo-ai"),
+        ("Music Video", "music-video-generator"),
+        ("配音", "ai-voiceover-for"),
+        ("audio-video-to", "audio-video-to"),
+        (" nemo ", "nemo-video"),
+    ],
+)
+def test_nemo_skill_takes_the_names_and_aliases_skill_takes(value: str, expected: str) -> None:
+    assert load_settings(_env_file=None, nemo_skill=value).nemo_skill == expected
+
+
+@pytest.mark.parametrize("value", ["karaoke", "ai", ""])
+def test_an_unknown_nemo_skill_stops_start_up_listing_the_valid_ones(value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None, nemo_skill=value)
+    message = str(caught.value)
+    assert "NEMO_SKILL" in message
+    assert all(name in message for name in SEEDS)

@@ -122,6 +122,7 @@ async def world(fake_options: dict[str, Any]) -> AsyncIterator[World]:
         yield World(discord, api_url, guild, general, discord.add_user("ada"), discord.add_user("bob"))
     finally:
         await discord.stop()
+    assert not discord.leaks, f"a secret reached a Discord channel: {discord.leaks}"
 
 
 @pytest.fixture

@@ -96,6 +96,7 @@ class InteractionRoutes(FakeState):
         interaction.ack_flags = int(data.get("flags") or 0)
         if body["type"] == 4:
             interaction.original = data.get("content")
+            self.check_content(data)  # records a leaked secret; the answer itself is accepted
         await self.notify()
         state = {
             "id": str(interaction.id),

@@ -22,6 +22,7 @@ from tests.discord_bot.payloads import (
     Snowflakes,
     message_payload,
 )
+from tests.fakes import SECRET
 
 API = "/api/v10"
 
@@ -107,6 +108,8 @@ class FakeState:
         self.rate_limited: list[tuple[int, float]] = []
         self.writes: defaultdict[int, list[float]] = defaultdict(list)
         self.rejected: list[tuple[str, int]] = []
+        # Contents the bot posted that carry a secret in any form (must stay empty).
+        self.leaks: list[str] = []
         self.typing_calls: defaultdict[int, int] = defaultdict(int)
         self.deleted: list[int] = []
         self.cdn: dict[str, bytes] = {}
@@ -222,6 +225,8 @@ class FakeState:
 
     def check_content(self, payload: Json) -> web.Response | None:
         content = payload.get("content") or ""
+        if SECRET.search(content):
+            self.leaks.append(content[:80])
         if len(content) > 2000:
             self.rejected.append(("content over 2000", len(content)))
             return error(400, 50035, "Invalid Form Body: content: Must be 2000 or fewer in length.")

@@ -138,3 +138,20 @@ async def test_an_upload_with_a_file_and_a_link_imports_both_in_order(
     assert "poster.png" in first
     assert "b-roll.mp4" in second
     assert sim.stats.turns_started == 0, "neither became a prompt"
+
+
+async def test_a_prompt_carrying_a_token_is_never_quoted_back(
+    stack: Stack, world: World, sim: Simulator
+) -> None:
+    """/video ask with a NemoVideo token in the prompt: the "working on it" note quotes nothing of it
+    (the world fixture also scans every message the bot posted for a token in any form)."""
+    discord = world.discord
+    sim.force_next_turn(Scenario.CHAT)
+    interaction = await discord.slash(
+        world.general, world.ada, "ask", prompt="use my key nmv_usr_abcdefghijklmnop0123 to make it pop"
+    )
+    await discord.wait_for(lambda: interaction.original is not None)
+    await stack.idle(world.general)
+    assert interaction.original is not None
+    assert "abcdefghijklmnop" not in interaction.original
+    assert not discord.leaks

@@ -11,6 +11,7 @@ import pytest
 from core.chat import MessageRef, Sender
 from simulator import Scenario, Simulator
 from storage import FernetTokens, SqliteStore, load_or_create_key
+from storage.tokens import SecretKeyError
 from tests.harness import CHAT, Harness
 
 TOKEN = "nmv_usr_" + "A" * 40
@@ -162,8 +163,8 @@ class TestAdmin:
         assert "per user per day" in caps[-1]
 
 
-async def test_a_changed_secret_key_degrades_to_no_token_instead_of_failing(tmp_path: Path) -> None:
-    """Tokens encrypted under another key read as missing (and a warning is logged), never a crash."""
+async def test_a_changed_secret_key_stops_start_up_instead_of_dropping_tokens(tmp_path: Path) -> None:
+    """Tokens encrypted under another key: opening the store fails with a message saying what to do."""
     from core.ports import ChatRecord
 
     data = tmp_path / "data"
@@ -171,9 +172,7 @@ async def test_a_changed_secret_key_degrades_to_no_token_instead_of_failing(tmp_
     await store.save_chat(ChatRecord(CHAT, client_id="c1", token=TOKEN))
     await store.close()
     other = FernetTokens(b"x" * 43 + b"=")
-    store = await SqliteStore.open(data / "nemobot.db", cipher=other)
-    record = await store.get_chat(CHAT)
-    await store.close()
-    assert record is not None
-    assert record.client_id == "c1"
-    assert record.token is None
+    with pytest.raises(SecretKeyError, match="does not match the tokens stored in") as caught:
+        await SqliteStore.open(data / "nemobot.db", cipher=other)
+    assert "Restore the key" in str(caught.value)
+    assert TOKEN not in str(caught.value)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 
-from core.chat import Action, PlatformLimits
+from core.chat import Action, MessageRef, PlatformLimits
+from core.exports import RenderRequest, forces_new_render
 from simulator import Endpoint, Fault, FaultKind, Scenario, SimulatorConfig
 from tests.flows.conftest import Harness
+from tests.harness import CHAT
 
 
 async def _generate(harness: Harness) -> None:
@@ -102,3 +107,93 @@ async def test_export_blocked_by_plan_says_register_not_credits(harness: Harness
     harness.sim.faults.add(Fault(kind=FaultKind.HTTP_500, endpoint=Endpoint.RENDER_SUBMIT, status=402))
     texts = await harness.say("/export")
     assert "register" in texts[-1].lower()
+
+
+async def test_exporting_an_unchanged_draft_again_hands_out_the_same_render(harness: Harness) -> None:
+    """Second /export of the same draft: the video again, no second render; the user is told why."""
+    await _generate(harness)
+    await harness.say("/export")
+    texts = await harness.say("export")
+    assert harness.sim.stats.render_submissions == 1
+    assert len([m for m in harness.out.messages if m.video is not None]) == 2
+    assert any("/export force" in text for text in texts)
+
+
+async def test_a_changed_draft_or_export_force_renders_anew(harness: Harness) -> None:
+    """An edit changes the draft's fingerprint (new render); ``/export force`` renders even unchanged."""
+    await _generate(harness)
+    await harness.say("/export")
+    harness.sim.force_next_turn(Scenario.EDIT)
+    await harness.say("add a title 'Harbour'")
+    await harness.say("/export")
+    assert harness.sim.stats.render_submissions == 2
+    await harness.say("/export force")
+    assert harness.sim.stats.render_submissions == 3
+    await harness.say("/export again")
+    assert harness.sim.stats.render_submissions == 4
+    assert len([m for m in harness.out.messages if m.video is not None]) == 4
+
+
+async def test_a_render_the_backend_forgot_is_rendered_anew(harness: Harness) -> None:
+    """The remembered render id is unknown to the backend now: a new render instead of a dead link."""
+    await _generate(harness)
+    await harness.say("/export")
+    last = await harness.store.last_render(CHAT, await harness.session_id())
+    assert last is not None
+    await harness.store.remember_render(dataclasses.replace(last, render_id="render_unknown_to_the_backend"))
+    await harness.say("/export")
+    assert harness.sim.stats.render_submissions == 2
+
+
+async def test_a_delivery_is_recorded_before_the_progress_card_is_edited(harness: Harness) -> None:
+    """When the final card edit happens, the job is already done and the render remembered."""
+    await _generate(harness)
+    seen: list[tuple[str, bool]] = []
+    edit = harness.out.edit_text
+
+    async def spying_edit(ref: MessageRef, text: str, **kwargs: Any) -> None:
+        if text.startswith("✅ Export finished"):
+            jobs = await harness.store.open_jobs()
+            remembered = await harness.store.last_render(CHAT, await harness.session_id())
+            seen.append((text, not jobs and remembered is not None))
+        await edit(ref, text, **kwargs)
+
+    harness.out.edit_text = spying_edit  # type: ignore[method-assign]
+    await harness.say("/export")
+    assert seen
+    assert all(recorded for _text, recorded in seen)
+
+
+async def test_the_local_file_name_is_the_bots_own_never_the_backends_render_id(harness: Harness) -> None:
+    """The video file is named by the bot (``nemo-video-<job>``), not after the render id, so no
+    identifier from the backend ever becomes a file-system path."""
+    await _generate(harness)
+    await harness.say("/export")
+    [video] = [m for m in harness.out.messages if m.video is not None]
+    assert video.video is not None
+    assert video.video.name.startswith("nemo-video-")
+    assert "render_" not in video.video.name
+
+
+async def test_the_same_draft_at_another_resolution_is_rendered_anew_then_remembered(
+    harness: Harness,
+) -> None:
+    """The fingerprint covers the output asked for: 1080p then 4K are two renders; 4K again is none."""
+    await _generate(harness)
+    await harness.say("/export")
+    await harness.say("/export 4k")
+    assert harness.sim.stats.render_submissions == 2
+    await harness.say("/export 4k")
+    assert harness.sim.stats.render_submissions == 2
+    await harness.say("/export force 4k")
+    assert harness.sim.stats.render_submissions == 3
+
+
+def test_a_render_request_reads_back_what_it_wrote_and_old_payloads_still_read() -> None:
+    request = RenderRequest(resolution="2160p", force=True, fingerprint="ab12")
+    assert RenderRequest.decode(request.encode()) == request
+    assert RenderRequest.decode("1080p") == RenderRequest(resolution="1080p")
+    assert RenderRequest.decode("") == RenderRequest()
+    assert forces_new_render("force")
+    assert forces_new_render("4k AGAIN")
+    assert not forces_new_render("4k")

@@ -129,3 +129,29 @@ async def test_an_attachment_shorter_than_its_size_ends_in_a_clear_failure_not_a
     assert "failed" in last.text
     assert "%" not in last.text
     assert harness.sim.stats.uploaded_files == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/clip.mp4",
+        "http://10.0.0.7/clip.mp4",
+        "http://localhost:8080/clip.mp4",
+    ],
+)
+async def test_a_link_into_a_private_network_is_never_handed_to_the_backend(
+    harness: Harness, url: str
+) -> None:
+    """URL imports of private, loopback or link-local hosts are refused with a clear message."""
+    texts = await harness.say(url)
+    assert harness.sim.stats.requests[Endpoint.UPLOAD] == 0
+    assert harness.sim.stats.turns_started == 0
+    assert "private or local network" in texts[-1]
+
+
+async def test_a_refused_link_next_to_an_instruction_does_not_start_the_turn(harness: Harness) -> None:
+    """ "use http://10.0.0.7/a.mp4 as the intro": refused, and the instruction is not sent without it."""
+    texts = await harness.say("use http://10.0.0.7/a.mp4 as the intro")
+    assert harness.sim.stats.requests[Endpoint.UPLOAD] == 0
+    assert harness.sim.stats.turns_started == 0
+    assert any("private or local network" in text for text in texts)

@@ -277,3 +277,44 @@ async def test_the_register_link_binds_the_anonymous_user(client: NemoClient, se
     assert NemoClient(client.transport, StaticToken("nmv_usr_x"), web_url=WEB_URL).register_link() == (
         f"{WEB_URL}/register"
     )
+
+
+async def test_a_400_for_a_missing_client_id_generates_one_persists_it_and_retries_once(
+    transport: NemoTransport, sim: Simulator, sent: RequestLog
+) -> None:
+    """A blank stored client id draws 400; a fresh UUID is generated, handed over, and used once."""
+    persisted: list[str] = []
+
+    async def remember(client_id: str) -> None:
+        persisted.append(client_id)
+
+    tokens = AnonymousTokens(transport, "", on_client_id=remember)
+    token = await tokens.get()
+    [new_id] = persisted
+    assert tokens.client_id == new_id
+    assert len(new_id) == 36
+    assert account_of(sim, token)[1] == new_id
+    assert [r.headers.get("X-Client-Id", "") for r in sent.to(TOKEN_PATH)] == ["", new_id]
+
+
+async def test_an_unusable_client_id_is_replaced_the_same_way(
+    transport: NemoTransport, sent: RequestLog
+) -> None:
+    """Over 64 characters the backend refuses it with 400 as well: one new id, one more request."""
+    tokens = AnonymousTokens(transport, "x" * 100)
+    await tokens.get()
+    assert len(sent.to(TOKEN_PATH)) == 2
+    assert tokens.client_id != "x" * 100
+
+
+async def test_the_bind_id_falls_back_to_the_state_answer(
+    client: NemoClient, session: SessionInfo, sim: Simulator
+) -> None:
+    """With no user id from the token or session answers, the state's ``user_id`` feeds ``?bind=``."""
+    bare = NemoClient(client.transport, StaticToken("nmv_usr_x"), web_url=WEB_URL)
+    bare.state_user_id = "anon_from_state"
+    assert bare.register_link() == f"{WEB_URL}/register?bind=anon_from_state"
+    bare.state_user_id = "usr_registered"  # a registered user id is never a bind id
+    assert bare.register_link() == f"{WEB_URL}/register"
+    await client.state(session.session_id)
+    assert client.state_user_id == session.user_id

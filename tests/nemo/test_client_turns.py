@@ -141,6 +141,7 @@ async def test_the_turn_request_is_the_adk_body_with_attribution(
         "user_id": "me",
         "session_id": session.session_id,
         "new_message": {"parts": [{"text": "hello there"}]},
+        "streaming": True,  # ADK's switch for token-level partials
     }
     assert request.headers["Accept"] == "text/event-stream"
     assert request.headers["Content-Type"] == "application/json"

@@ -18,9 +18,18 @@ _UNUSED_TLS = ssl.create_default_context()
 
 @pytest.fixture
 def config(tmp_path: Path) -> SimulatorConfig:
-    # thought_rate 0 keeps event lists predictable; tests that want thoughts force them.
+    # thought_rate 0 keeps event lists predictable; tests that want thoughts force them. These
+    # tests pin the variants they were written for (v4.4 poll shape, ADK's 404, partials always);
+    # test_contract_defaults.py covers the defaults.
     return SimulatorConfig.fast(
-        seed=7, data_dir=tmp_path, time_scale=0.001, initial_credits=1000, thought_rate=0.0
+        seed=7,
+        data_dir=tmp_path,
+        time_scale=0.001,
+        initial_credits=1000,
+        thought_rate=0.0,
+        render_poll_shape="v44",
+        missing_session_reply="adk_404",
+        partials="always",
     )
 
 

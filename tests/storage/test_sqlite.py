@@ -129,7 +129,9 @@ async def test_everything_survives_a_restart(tmp_path: Path) -> None:
 
 async def test_two_connections_racing_for_one_message_have_exactly_one_winner(tmp_path: Path) -> None:
     """The claim is atomic in SQLite itself, not only within one connection (e.g. two processes)."""
-    first, second = await open_store(tmp_path), await open_store(tmp_path)
+    # SqliteStore.open, not open_store: the data-dir lock would (rightly) refuse the second one.
+    db = tmp_path / "nemobot.db"
+    first, second = await SqliteStore.open(db), await SqliteStore.open(db)
     try:
         claims = [store.claim_message(CHAT, "m1") for _ in range(10) for store in (first, second)]
         assert (await asyncio.gather(*claims)).count(True) == 1
@@ -147,7 +149,7 @@ async def test_an_empty_file_is_migrated_to_the_latest_schema(tmp_path: Path) ->
     assert len(MIGRATIONS) == SCHEMA_VERSION
     assert query(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     tables = {name for kind, name, _ in schema(db) if kind == "table"}
-    assert tables == {"chats", "processed_messages", "jobs", "usage"}
+    assert tables == {"chats", "processed_messages", "jobs", "usage", "rendered_drafts", "meta"}
     assert ("index", "jobs_by_state") in {(kind, name) for kind, name, _ in schema(db)}
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from core.chat import ChatKey
-from core.ports import ChatRecord, Job, JobKind, JobState, Store
+from core.ports import ChatRecord, Job, JobKind, JobState, RenderedDraft, Store
 from storage import MemoryStore, SqliteStore, StoreClosedError
 from tests.storage.fakes import T0, Clock
 
@@ -294,3 +294,45 @@ async def test_a_closed_store_refuses_calls_and_closing_twice_is_harmless(store:
         await store.claim_message(GROUP, "m1")
     with pytest.raises(StoreClosedError):
         await store.open_jobs()
+
+
+# Render memory
+
+
+def rendered(fingerprint: str = "fp-1", *, chat: ChatKey = TOPIC, session: str = "sess-1") -> RenderedDraft:
+    return RenderedDraft(
+        chat=chat,
+        session_id=session,
+        fingerprint=fingerprint,
+        render_id=f"render-{fingerprint}",
+        output_url="https://cdn.example/out.mp4",
+        rendered_at=datetime(2026, 11, 2, 9, 0, tzinfo=timezone(timedelta(hours=8))),
+    )
+
+
+async def test_the_last_render_reads_back_as_it_was_remembered_in_utc(store: Store) -> None:
+    """A remembered render reads back equal (times in UTC); nothing is remembered before."""
+    assert await store.last_render(TOPIC, "sess-1") is None
+    await store.remember_render(rendered())
+    back = await store.last_render(TOPIC, "sess-1")
+    assert back == rendered()
+    assert back is not None
+    assert back.rendered_at.tzinfo == UTC
+
+
+async def test_a_newer_render_replaces_the_last_one_per_chat_and_session(store: Store) -> None:
+    """One render is remembered per chat and session; other chats, threads and sessions stay apart."""
+    await store.remember_render(rendered("fp-1"))
+    await store.remember_render(rendered("fp-2"))
+    await store.remember_render(rendered("fp-other", chat=GROUP))
+    await store.remember_render(rendered("fp-new-session", session="sess-2"))
+    last = await store.last_render(TOPIC, "sess-1")
+    assert last is not None
+    assert last.fingerprint == "fp-2"
+    group = await store.last_render(GROUP, "sess-1")
+    assert group is not None
+    assert group.fingerprint == "fp-other"
+    assert await store.last_render(DM, "sess-1") is None
+    newer = await store.last_render(TOPIC, "sess-2")
+    assert newer is not None
+    assert newer.render_id == "render-fp-new-session"

@@ -31,6 +31,7 @@ async def fake() -> AsyncIterator[FakeBotApi]:
         yield api
     finally:
         await api.stop()
+    assert not api.leaks, f"a secret reached a Telegram chat: {api.leaks}"
 
 
 @pytest.fixture

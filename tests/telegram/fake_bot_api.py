@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from aiohttp import BodyPartReader, web
 
+from tests.fakes import SECRET
 from tests.telegram.fake_html import CantParse, Entity, parse_html, utf16
 from tests.telegram.fake_methods import dispatch
 from tests.telegram.fake_model import ApiError, Call, Flood, StoredFile, StoredMessage
@@ -78,6 +79,16 @@ class FakeBotApi:
         self._buckets: dict[int, tuple[float, float]] = {}
         self._overall: deque[float] = deque()
         self.changed = asyncio.Condition()
+        # A test may hold calls open (to kill the bot while one is in flight): ``hold(method)``
+        # True keeps that call waiting until ``release()``; the held method names are recorded.
+        self.hold: Callable[[str], bool] | None = None
+        self.held: list[str] = []
+        # deleteMessage: groups where the bot may delete others' messages, and what it deleted.
+        self.admin_in: set[int] = set()
+        self.deleted: list[tuple[int, int]] = []
+        # Texts and captions the bot sent that carry a secret in any form (must stay empty).
+        self.leaks: list[str] = []
+        self._released = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base = ""
         self.stopping = False
@@ -94,7 +105,13 @@ class FakeBotApi:
         host, port = self._runner.addresses[0][:2]
         self.base = f"http://{host}:{port}"
 
+    def release(self) -> None:
+        """Let held calls (and later ones) through."""
+        self.hold = None
+        self._released.set()
+
     async def stop(self) -> None:
+        self.release()
         self.stopping = True  # long polls in flight return at once
         async with self.changed:
             self.changed.notify_all()
@@ -207,6 +224,13 @@ class FakeBotApi:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             call.params, call.files = await self._read(request)
+            for name in ("text", "caption"):
+                if SECRET.search(str(call.params.get(name) or "")):
+                    self.leaks.append(f"{method}.{name}")
+            if self.hold is not None and self.hold(method):
+                self.held.append(method)
+                self._notify()
+                await self._released.wait()
             if any(size > self.upload_cap for _name, size in call.files.values()):
                 raise ApiError(413, "Request Entity Too Large")
             result = await dispatch(self, call)

@@ -201,6 +201,15 @@ async def answer_callback_query(api: FakeBotApi, call: Call) -> Any:
     return True
 
 
+async def delete_message(api: FakeBotApi, call: Call) -> Any:
+    """Private chats: any message; groups: only where the bot was made an admin (``api.admin_in``)."""
+    chat_id = _int(call.params, "chat_id")
+    if chat_id < 0 and chat_id not in api.admin_in:
+        raise ApiError(400, "Bad Request: message can't be deleted")
+    api.deleted.append((chat_id, _int(call.params, "message_id")))
+    return True
+
+
 METHODS: dict[str, Handler] = {
     "getUpdates": get_updates,
     "sendMessage": send_message,
@@ -213,6 +222,7 @@ METHODS: dict[str, Handler] = {
     "deleteWebhook": delete_webhook,
     "setMyCommands": set_my_commands,
     "answerCallbackQuery": answer_callback_query,
+    "deleteMessage": delete_message,
 }
 
 

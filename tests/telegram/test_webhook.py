@@ -49,3 +49,50 @@ async def test_webhook_updates_are_answered_only_with_the_secret_and_only_once(
         assert garbage.status_code == 400
     [text] = fake.texts(chat["id"])
     assert text.startswith("💳")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 200_000 + b"]" * 200_000,
+        b'{"update_id": {"a": ' * 5_000 + b"1" + b"}" * 5_000 + b"}",
+        b'{"update_id": "77"}',
+        b'{"update_id": 7.5}',
+        b'{"update_id": true}',
+        b'{"update_id": 9, "message": "not a message"}',
+        b'{"update_id": 9, "message": {"message_id": "x", "chat": 5}}',
+        b"[]",
+        b"null",
+        b"\xff\xfe{",
+    ],
+)
+async def test_json_that_is_not_an_update_gets_400_not_a_traceback(
+    telegram: TelegramHarness, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Deep nesting, non-integer update_id, wrong shapes, bad encoding: 400, and the bot carries on."""
+    assert telegram.adapter is not None
+    url = f"http://127.0.0.1:{telegram.adapter.webhook_port}/tg/hook"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(url, content=body, headers=headers)
+        assert answer.status_code == 400
+        chat = telegram.updates.private()
+        update = telegram.updates.message(chat, "/help", push=False) | {"update_id": 501}
+        assert (await client.post(url, json=update, headers=headers)).status_code == 200
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_requests_without_the_secret_are_logged_at_a_limited_rate(
+    telegram: TelegramHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A scanner sending 50 forged requests leaves one warning, not fifty."""
+    assert telegram.adapter is not None
+    url = f"http://127.0.0.1:{telegram.adapter.webhook_port}/tg/hook"
+    async with httpx.AsyncClient() as client:
+        for _ in range(50):
+            forged = await client.post(
+                url, json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+            )
+            assert forged.status_code == 403
+    warnings = [r for r in caplog.records if "without the right secret" in r.getMessage()]
+    assert len(warnings) == 1
