@@ -186,15 +186,29 @@ def skip_gui_language() -> Callable[[], None]:
     """Replace the core's GUI-language translation by the identity (to show its share); the undo."""
     import core.turns as turns
 
-    original = getattr(turns, "translate_gui", None)
-    if original is None:
-        print("note: core.turns calls no translate_gui; --no-gui-language changes nothing")
-        return lambda: None
-    empty = original("", "en")
-    turns.translate_gui = lambda text, lang: dataclasses.replace(empty, text=text)  # type: ignore[attr-defined]
+    class Identity:
+        def __init__(self, lang: str) -> None:
+            self.lang = lang
+
+        def feed(self, text: str) -> str:
+            return text
+
+    saved = {
+        name: getattr(turns, name)
+        for name in ("translate_gui", "IncrementalGuiTranslator")
+        if hasattr(turns, name)
+    }
+    if "translate_gui" in saved:
+        empty = saved["translate_gui"]("", "en")
+        turns.translate_gui = lambda text, lang: dataclasses.replace(empty, text=text)  # type: ignore[attr-defined]
+    if "IncrementalGuiTranslator" in saved:
+        turns.IncrementalGuiTranslator = Identity  # type: ignore[attr-defined,assignment]
+    if not saved:
+        print("note: core.turns has no GUI-language translation to skip")
 
     def undo() -> None:
-        turns.translate_gui = original  # type: ignore[attr-defined]
+        for name, value in saved.items():
+            setattr(turns, name, value)
 
     return undo
 
