@@ -9,9 +9,9 @@ from core.access import today
 from core.chat import Action, ChatKey, Inbound
 from core.explain import explain
 from core.exports import forces_new_render
-from core.i18n import Lang, parse_lang, t
+from core.i18n import Lang, media_kind, parse_lang, t
 from core.intents import Command, command_action, export_resolution, find_links, find_media_urls
-from core.nemo.draft import summarize_draft
+from core.nemo.draft import is_exportable, summarize_draft
 from core.nemo.errors import NemoError, SessionNotFound
 from core.ports import MessageDeleter, Outbound, PlatformError
 from core.replies import send_safely
@@ -36,6 +36,9 @@ class CommandHandler:
             await self.token(inbound, out, lang, args)
         elif name == "admin":
             await self.admin(inbound, out, lang, args)
+        elif name == "whoami":
+            user = f"{chat.platform}:{inbound.sender.user_id}"
+            await send_safely(out, chat, t(lang, "whoami", user=user, chat=f"{chat.platform}:{chat.chat_id}"))
         elif name == "lang":
             await self.set_language(chat, out, args)
         elif name == "upload":
@@ -127,16 +130,17 @@ class CommandHandler:
         if not state.video_infos and not state.draft:
             await send_safely(out, chat, t(lang, "status_empty"))
             return
+        left, right = ("（", "）") if lang == "zh" else (" (", ")")
         uploads = [
-            f"• {info.get('filename') or info.get('name') or 'file'} "
-            f"({info.get('file_type') or info.get('type') or 'media'})"
+            f"• {info.get('filename') or info.get('name') or 'file'}"
+            f"{left}{media_kind(lang, info.get('file_type') or info.get('type'))}{right}"
             for info in state.video_infos
         ]
         await send_safely(
             out,
             chat,
-            t(lang, "status", timeline=summarize_draft(state.draft), uploads="\n".join(uploads) or "—"),
-            buttons=(Action.EXPORT, Action.CREDITS),
+            t(lang, "status", timeline=summarize_draft(state.draft, lang), uploads="\n".join(uploads) or "—"),
+            buttons=(Action.EXPORT, Action.CREDITS) if is_exportable(state.draft) else (Action.CREDITS,),
         )
 
     async def _new_session(self, chat: ChatKey, out: Outbound, lang: Lang, *, is_group: bool) -> None:

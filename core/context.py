@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from core.accounts import Accounts, ChatAccount
-from core.chat import ChatAction, ChatKey
+from core.chat import ChatAction, ChatKey, MessageRef
 from core.i18n import Lang
 from core.ports import Outbound, PlatformError, Store
 from core.settings import Settings
@@ -27,6 +27,8 @@ class ChatContext:
     settings: Settings
     is_group: bool = False
     requester: str | None = None
+    # The user's message that started this work (reactions, and the reply a slow result quotes).
+    origin: MessageRef | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     # True while the process shuts down: cancelled work then stays open in the store for the restart,
     # instead of being reported and closed as a user's /cancel.

@@ -8,6 +8,7 @@ from core.accounts import ChatAccount
 from core.i18n import Lang, t
 from core.nemo.errors import (
     AgentError,
+    AnonymousCeiling,
     AuthError,
     BackendUnavailable,
     ExportNotAllowed,
@@ -54,6 +55,8 @@ def explain(exc: BaseException, account: ChatAccount | None, lang: Lang, *, file
         return t(lang, "auth_failed")
     if isinstance(exc, SessionNotFound):
         return t(lang, "session_expired")
+    if isinstance(exc, AnonymousCeiling):
+        return t(lang, "anonymous_ceiling")
     if isinstance(exc, RateLimited):
         return t(lang, "rate_limited", seconds=30)
     if isinstance(exc, StreamTimedOut):

@@ -27,7 +27,7 @@ async def resume_interrupted_turn(ctx: ChatContext, job: Job) -> None:
     if job.session_id:
         try:
             state = await ctx.account.client.state(job.session_id)
-            changes = diff_drafts(before, state.draft)
+            changes = diff_drafts(before, state.draft, ctx.lang)
         except NemoError as exc:
             log.info("state read for an interrupted turn failed: %s", exc)
     bullets = "\n".join(f"• {line}" for line in changes) if changes else t(ctx.lang, "no_visible_change")

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 
 from core.access import Gate
 from core.accounts import Accounts
-from core.chat import Action, Attachment, ChatKey, Inbound
+from core.acknowledge import acknowledge
+from core.chat import Action, Attachment, ChatKey, Inbound, MessageRef
 from core.chat_queue import ChatQueues
 from core.commands import CommandHandler
 from core.context import ChatContext
@@ -23,7 +24,7 @@ from core.exports import ExportFlow, RenderRequest
 from core.i18n import Lang, detect_language, t
 from core.intents import Intent, parse_command, route
 from core.nemo.transport import NemoTransport
-from core.ports import Job, JobKind, JobState, Outbound, Store
+from core.ports import Job, JobKind, JobState, Outbound, Reaction, Store
 from core.recovery import resume_interrupted_turn
 from core.replies import send_safely
 from core.settings import Settings
@@ -118,7 +119,7 @@ class NemoBot:
         """Access list and per-user rate: refused users hear one polite message, then quiet."""
         if not self.gate.allowed(chat, user_id):
             if self.gate.should_explain_refusal(chat, user_id):
-                await send_safely(out, chat, t(lang, "not_allowed"))
+                await send_safely(out, chat, t(lang, "not_allowed", user=f"{chat.platform}:{user_id}"))
             return False
         within, warn = self.gate.rate(chat, user_id)
         if not within:
@@ -187,7 +188,14 @@ class NemoBot:
     # Queued work -------------------------------------------------------------------------------
 
     async def context(
-        self, chat: ChatKey, out: Outbound, lang: Lang, *, is_group: bool, requester: str | None
+        self,
+        chat: ChatKey,
+        out: Outbound,
+        lang: Lang,
+        *,
+        is_group: bool,
+        requester: str | None,
+        origin: MessageRef | None = None,
     ) -> ChatContext:
         account = await self.accounts.account(chat)
         return ChatContext(
@@ -200,6 +208,7 @@ class NemoBot:
             settings=self.settings,
             is_group=is_group,
             requester=requester,
+            origin=origin,
             sleep=self._sleep,
             stopping=lambda: self._stopping,
         )
@@ -248,10 +257,16 @@ class NemoBot:
             return
         job = self._new_job(inbound.chat, JobKind.TURN, payload=text, requester=inbound.sender.user_id)
         await self.store.save_job(job)
+        await acknowledge(out, inbound.ref, Reaction.SEEN)
 
         async def work() -> None:
             ctx = await self.context(
-                inbound.chat, out, lang, is_group=inbound.is_group, requester=job.requester
+                inbound.chat,
+                out,
+                lang,
+                is_group=inbound.is_group,
+                requester=job.requester,
+                origin=inbound.ref,
             )
             if urls and not await upload_urls(ctx, urls):
                 job.state = JobState.FAILED
@@ -270,9 +285,16 @@ class NemoBot:
         *,
         caption: str,
     ) -> None:
+        await acknowledge(out, inbound.ref, Reaction.SEEN)
+
         async def work() -> None:
             ctx = await self.context(
-                inbound.chat, out, lang, is_group=inbound.is_group, requester=inbound.sender.user_id
+                inbound.chat,
+                out,
+                lang,
+                is_group=inbound.is_group,
+                requester=inbound.sender.user_id,
+                origin=inbound.ref,
             )
             received = await upload_attachments(ctx, attachments)
             if (
@@ -287,6 +309,9 @@ class NemoBot:
                 )
                 await self.store.save_job(job)
                 await TurnRelay(ctx, job).run()
+            else:
+                # No turn follows (its end would react): the upload itself is the end.
+                await acknowledge(out, inbound.ref, Reaction.DONE if received else Reaction.FAILED)
 
         await self.submit(inbound.chat, out, lang, "upload", work)
 

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     nemo_render_poll_max_s: PositiveSeconds = 8.0
     nemo_http_timeout_s: PositiveSeconds = 30.0
     nemobot_still_working_s: PositiveSeconds = 120.0
+    # A reply that took this long ends as a new message replying to the asker (a notification).
+    nemobot_notify_after_s: PositiveSeconds = 8.0
     # After a dropped stream: first state read, then the gap between reads, and how many reads
     # without change before giving up (30 s, then 60 s, up to 5, as the skills recommend).
     nemobot_recovery_first_s: PositiveSeconds = 30.0

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from core.chat import Action, Attachment
 from core.context import ChatContext
 from core.explain import SUPPORTED_FORMATS, explain
-from core.i18n import t
+from core.i18n import Lang, media_kind, t
 from core.intents import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from core.nemo.errors import NemoError, SessionNotFound
 from core.nemo.models import UploadedFile, UploadResult
@@ -94,7 +94,10 @@ def check_attachments(
     for attachment in attachments:
         extension = media_extension(attachment)
         name = attachment.name or "file"
-        if extension is None:
+        if extension is None and attachment.kind == "voice":
+            # The user recorded a voice message; they never saw a file name, so don't show one.
+            refused.append(Refusal(attachment, t(lang, "upload_voice_note")))
+        elif extension is None:
             refused.append(
                 Refusal(attachment, t(lang, "upload_unsupported", name=name, formats=SUPPORTED_FORMATS))
             )
@@ -121,14 +124,18 @@ def check_attachments(
     return accepted, refused
 
 
-def describe_file(item: UploadedFile) -> str:
+def describe_file(item: UploadedFile, lang: Lang = "en") -> str:
+    """One line per received file, in the chat's language: ``• clip.mp4 — video (5.0s, 1920×1080)``."""
     details: list[str] = []
     if item.duration:
-        details.append(f"{item.duration:.1f}s")
+        details.append(f"{item.duration:.1f} 秒" if lang == "zh" else f"{item.duration:.1f}s")
     if item.width and item.height:
         details.append(f"{item.width}×{item.height}")
-    suffix = f" ({', '.join(details)})" if details else ""
-    return f"• {item.filename} — {item.file_type}{suffix}"
+    if lang == "zh":
+        suffix = f"（{'，'.join(details)}）" if details else ""
+    else:
+        suffix = f" ({', '.join(details)})" if details else ""
+    return f"• {item.filename} — {media_kind(lang, item.file_type)}{suffix}"
 
 
 async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]) -> bool:
@@ -173,7 +180,11 @@ async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]
         log.info("fetching an attachment from the platform failed: %s", exc)
         await progress.finish(t(ctx.lang, "upload_fetch_failed", name=names))
         return False
-    received = "\n".join(describe_file(item) for item in result.files) or names
+    received = "\n".join(describe_file(item, ctx.lang) for item in result.files) or names
+    if progress.started:
+        # The bar was on screen: let it reach 100 % before it turns into the confirmation.
+        progress.update(t(ctx.lang, "upload_progress", name=names, percent=100, bar=progress_bar(100)))
+        await progress.shown()
     await progress.finish(t(ctx.lang, "upload_received", files=received), buttons=(Action.STATUS,))
     return True
 
@@ -222,7 +233,7 @@ async def upload_urls(ctx: ChatContext, urls: Sequence[str]) -> bool:
     except NemoError as exc:
         await send_safely(ctx.out, ctx.chat, explain(exc, ctx.account, ctx.lang, filename=", ".join(urls)))
         return False
-    received = "\n".join(describe_file(item) for item in result.files) or "\n".join(urls)
+    received = "\n".join(describe_file(item, ctx.lang) for item in result.files) or "\n".join(urls)
     await send_safely(
         ctx.out, ctx.chat, t(ctx.lang, "upload_received", files=received), buttons=(Action.STATUS,)
     )

@@ -28,6 +28,8 @@ from bots.discord_bot.outbound import DiscordOutbound, Requesters
 from bots.discord_bot.settings import DiscordSettings
 from bots.discord_bot.sync import CommandSync
 from bots.discord_bot.texts import say
+from bots.discord_bot.threads import ProjectThreads
+from bots.discord_bot.translator import CommandTranslator
 from bots.discord_bot.views import ActionButtons, action_for
 from core.chat import ChatKey
 from core.i18n import Lang
@@ -85,6 +87,7 @@ class DiscordAdapter:
             download_cap=settings.discord_max_download_mb * 1_000_000,
             edit_interval_s=settings.discord_edit_interval_s,
         )
+        self.threads = ProjectThreads(enabled=settings.discord_thread_per_project)
         self.router = InteractionRouter(core, self.outbound, self._open_attachment)
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         self.tree.error(self.router.tree_error)
@@ -131,6 +134,8 @@ class DiscordAdapter:
             await self._wait_ready()
             application_id = self.client.application_id
             assert application_id is not None  # set by login()
+            # Chinese command names and descriptions for Chinese clients (before the hash is taken).
+            await self.tree.set_translator(CommandTranslator())
             await CommandSync(self.tree, self.data_dir).run(
                 application_id, self.settings.discord_guild_ids, mode=self.settings.discord_command_sync
             )
@@ -191,9 +196,11 @@ class DiscordAdapter:
         user = self.client.user
         if user is None:
             return
+        self.threads.observe(message)
         inbound = message_to_inbound(message, user.id, self._open_attachment)
         if inbound is None or not inbound.addressed:
             return
+        inbound = await self.threads.route(message, inbound)
         self.requesters.note(inbound.chat, inbound.sender.user_id)
         await self.core.handle(inbound)
 

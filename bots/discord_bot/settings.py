@@ -43,6 +43,8 @@ class DiscordSettings(BaseSettings):
     discord_guild_ready_timeout_s: PositiveSeconds = 2.0
     # Discord allows about 5 edits per 5 s per channel; one edit every 1.5 s leaves room for the rest.
     discord_edit_interval_s: PositiveSeconds = 1.5
+    # A new request in a busy server channel opens a thread for its project (false: answer in place).
+    discord_thread_per_project: bool = True
 
     @field_validator("discord_guild_ids", mode="before")
     @classmethod

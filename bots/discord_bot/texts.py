@@ -13,6 +13,8 @@ _TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "en": "Only whoever started this (or a member with Manage Messages) can cancel it.",
         "zh": "只有发起者（或拥有“管理消息”权限的成员）可以取消。",
     },
+    # A job card's field naming who asked (a mention inside an embed never pings).
+    "requested_by": {"en": "Requested by", "zh": "发起人"},
     "download_failed": {
         "en": "I couldn't fetch {name} from Discord. Please send it again.",
         "zh": "无法从 Discord 获取 {name}，请重新发送。",

@@ -7,6 +7,7 @@ final version is HTML, and plain again if Telegram cannot parse it.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections import OrderedDict
@@ -14,19 +15,29 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReactionTypeEmoji,
+    ReplyParameters,
+)
 from telegram import Message as TelegramMessage
 from telegram.constants import ParseMode
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import BadRequest, EndPointNotFound, InvalidToken, RetryAfter, TelegramError
 
 from bots.telegram.errors import is_not_modified, is_parse_error, retry_after_seconds, translate
 from bots.telegram.flood import Pacer
 from bots.telegram.formatting import split_caption, to_html
 from bots.telegram.keyboards import keyboard
+from bots.telegram.links import LinkButton, split_links
 from bots.telegram.settings import TelegramSettings
 from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
 from core.i18n import Lang
-from core.ports import ChatUnavailable, PlatformError
+from core.mp4_probe import probe_mp4
+from core.ports import ChatUnavailable, DraftRefused, PlatformError, Reaction
+from core.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +54,8 @@ _SHOWN_CAP = 4096
 
 Shown = tuple[str, str | None]
 """What a message shows: its text as HTML (plain text escaped) and its reply markup as JSON."""
+# From Telegram's list of allowed reaction emoji (✅ is not on it; 👌 and 👎 are the nearest).
+_REACTIONS = {Reaction.SEEN: "👀", Reaction.DONE: "👌", Reaction.FAILED: "👎"}
 
 
 class _ParseFailed(Exception):
@@ -80,6 +93,10 @@ class TelegramOutbound:
         self._secrets = secrets
         self._media_timeout = settings.telegram_media_timeout_s
         self._shown: OrderedDict[tuple[int, int], Shown] = OrderedDict()
+        # Switched off for the process when the server does not know the method (an older or
+        # local Bot API server): no point asking again on every reply.
+        self._drafts_available = True
+        self._reactions_available = True
         self._limits = PlatformLimits(
             max_text=MAX_TEXT,
             upload_cap=settings.upload_cap,
@@ -96,8 +113,30 @@ class TelegramOutbound:
     async def send_text(
         self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
     ) -> MessageRef:
+        return await self._send(chat, text, buttons=buttons, final=final, reply_to=None)
+
+    async def send_reply(
+        self, origin: MessageRef, text: str, *, buttons: Sequence[Action] = ()
+    ) -> MessageRef:
+        """A new, formatted message quoting the user's ``origin`` message, so it notifies them."""
+        return await self._send(origin.chat, text, buttons=buttons, final=True, reply_to=origin)
+
+    async def _send(
+        self,
+        chat: ChatKey,
+        text: str,
+        *,
+        buttons: Sequence[Action],
+        final: bool,
+        reply_to: MessageRef | None,
+    ) -> MessageRef:
         chat_id, thread_id = _target(chat)
         markup = await self._markup(chat, text, buttons)
+        quote = (
+            ReplyParameters(int(reply_to.message_id), allow_sending_without_reply=True)
+            if reply_to is not None
+            else None
+        )
 
         async def send(body: str, parse_mode: str | None) -> TelegramMessage:
             return await self._bot.send_message(
@@ -107,6 +146,7 @@ class TelegramOutbound:
                 reply_markup=markup,
                 message_thread_id=thread_id,
                 link_preview_options=_NO_PREVIEW,
+                reply_parameters=quote,
             )
 
         message, rendered = await self._formatted(chat_id, "sendMessage", text, final, send)
@@ -147,9 +187,12 @@ class TelegramOutbound:
         self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
     ) -> MessageRef:
         chat_id, thread_id = _target(chat)
-        split = split_caption(caption)
+        # Links become URL buttons under the video; the player gets the size and length up front.
+        text, links = split_links(caption)
+        info = await asyncio.to_thread(probe_mp4, path)
+        split = split_caption(text)
         # Buttons go under the last message, which is the follow-up text when there is one.
-        markup = None if split.follow_up else await self._markup(chat, caption, buttons)
+        markup = None if split.follow_up else await self._markup(chat, caption, buttons, links)
         timeout = self._media_timeout
         message = await self._call(
             chat_id,
@@ -159,6 +202,9 @@ class TelegramOutbound:
                 path,
                 caption=split.caption or None,
                 supports_streaming=True,
+                width=info.width if info else None,
+                height=info.height if info else None,
+                duration=round(info.duration_s) if info else None,
                 reply_markup=markup,
                 message_thread_id=thread_id,
                 filename=path.name,
@@ -176,13 +222,55 @@ class TelegramOutbound:
                 log.info("the rest of a long caption could not be sent: %s", exc)
         return MessageRef(chat, str(message.message_id))
 
+    def drafts_in(self, chat: ChatKey, *, is_group: bool) -> bool:
+        """Drafts exist in private chats only (their ids are positive), where the server has them."""
+        return self._drafts_available and not is_group and int(chat.chat_id) > 0
+
+    async def send_draft(self, chat: ChatKey, draft_id: int, text: str) -> None:
+        """sendMessageDraft: the animated preview of a reply being written (plain text)."""
+        chat_id, thread_id = _target(chat)
+        await self._pacer.slot(chat_id)
+        try:
+            await self._bot.send_message_draft(chat_id, draft_id, text, message_thread_id=thread_id)
+        except (EndPointNotFound, InvalidToken) as exc:
+            # PTB reports an unknown method (404) as InvalidToken; the token worked for getMe.
+            self._drafts_available = False
+            raise DraftRefused("sendMessageDraft is not available on this Bot API server") from exc
+        except BadRequest as exc:
+            raise DraftRefused(redact(f"sendMessageDraft: {exc.message}", self._secrets)) from exc
+        except TelegramError as exc:
+            if isinstance(exc, RetryAfter):
+                self._pacer.block(chat_id, retry_after_seconds(exc))
+            raise translate(exc, "sendMessageDraft", self._secrets) from exc
+
+    async def react(self, ref: MessageRef, reaction: Reaction) -> None:
+        """setMessageReaction on the user's message; a chat with reactions off is skipped silently."""
+        if not self._reactions_available:
+            return
+        chat_id, _thread = _target(ref.chat)
+        try:
+            await self._bot.set_message_reaction(
+                chat_id, int(ref.message_id), [ReactionTypeEmoji(_REACTIONS[reaction])]
+            )
+        except (EndPointNotFound, InvalidToken):
+            self._reactions_available = False  # an unknown method (404) on an older server
+        except RetryAfter as exc:
+            self._pacer.block(chat_id, retry_after_seconds(exc))
+        except TelegramError as exc:
+            # Reactions off in this chat, an emoji it does not allow, a deleted message: a courtesy
+            # is never worth an error.
+            log.debug("no reaction in telegram chat %s: %s", chat_id, exc.message)
+
     async def delete_message(self, ref: MessageRef) -> bool:
-        """Delete a message (a user's /token message). Bots may delete any message in a private
-        chat and, as an admin with "delete messages", in groups; False where Telegram refuses."""
+        """Delete a message: a user's /token message, or the bot's own streamed reply or progress
+        card. Bots may delete any message in a private chat and their own within 48 h; others' in
+        groups only as an admin with "delete messages". False where Telegram refuses."""
         chat_id, _thread = _target(ref.chat)
         try:
             return bool(await self._bot.delete_message(chat_id, int(ref.message_id)))
         except TelegramError as exc:
+            if isinstance(exc, RetryAfter):
+                self._pacer.block(chat_id, retry_after_seconds(exc))
             log.info(
                 "could not delete message %s in %s: %s",
                 ref.message_id,
@@ -202,11 +290,13 @@ class TelegramOutbound:
             raise translate(exc, "sendChatAction", self._secrets) from exc
 
     async def _markup(
-        self, chat: ChatKey, text: str, buttons: Sequence[Action]
+        self, chat: ChatKey, text: str, buttons: Sequence[Action], links: Sequence[LinkButton] = ()
     ) -> InlineKeyboardMarkup | None:
-        if not buttons:
+        if not buttons and not links:
             return None
-        return keyboard(await self._language(chat, text), buttons)
+        actions = keyboard(await self._language(chat, text), buttons)
+        rows = [[InlineKeyboardButton(link.label, url=link.url)] for link in links]
+        return InlineKeyboardMarkup([*rows, *(actions.inline_keyboard if actions else ())])
 
     def _remember(self, key: tuple[int, int], shown: Shown) -> None:
         self._shown[key] = shown

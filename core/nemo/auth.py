@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from core.nemo.errors import AuthError, BackendUnavailable, ClientIdMissing, RateLimited
+from core.nemo.errors import AnonymousCeiling, AuthError, BackendUnavailable, ClientIdMissing, RateLimited
 from core.nemo.models import AnonymousToken
 from core.nemo.transport import NemoTransport
 
@@ -154,7 +154,15 @@ class AnonymousTokens:
             token = await self._request()
         except RateLimited:
             await self._sleep(self._wait)
-            token = await self._request()
+            try:
+                token = await self._request()
+            except RateLimited as exc:
+                log.warning(
+                    "NemoVideo refused a new anonymous account twice (429): the backend allows about "
+                    "10 anonymous accounts per server IP per week, so new chats cannot start. Set "
+                    "NEMO_TOKEN to an operator token (see the README) or ask users to use /token."
+                )
+                raise AnonymousCeiling(exc.code, exc.message, http_status=exc.http_status) from exc
         if token.user_id is None and self._current is not None:
             # Later docs elide user_id; the same client id keeps the same anonymous account.
             token = AnonymousToken(token.token, self._current.user_id, token.expires_at, token.credits)

@@ -95,6 +95,11 @@ class RateLimited(ApiError):
     """429: too many requests."""
 
 
+class AnonymousCeiling(RateLimited):
+    """429 on the anonymous-token endpoint even after the wait: the backend's cap of new anonymous
+    accounts per server IP (about 10 a week) is reached, so waiting seconds will not help."""
+
+
 class RenderRejected(ApiError):
     """The render proxy answered ``success: false`` (duplicate id, empty draft, …)."""
 

@@ -70,6 +70,7 @@ class FakeDiscord(MessageRoutes, InteractionRoutes):
             ("PATCH", "/channels/{cid}/messages/{mid}", self.edit_message),
             ("DELETE", "/channels/{cid}/messages/{mid}", self.delete_message),
             ("POST", "/channels/{cid}/typing", self.typing),
+            ("POST", "/channels/{cid}/messages/{mid}/threads", self.start_thread),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, API + path, handler)

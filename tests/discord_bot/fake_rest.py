@@ -43,6 +43,9 @@ class MessageRoutes(FakeState):
             message.payload["content"] = payload["content"] or ""
         if "components" in payload:
             message.payload["components"] = payload["components"] or []
+        if "embeds" in payload:
+            message.payload["embeds"] = payload["embeds"] or []
+            message.embed_history.append(list(message.payload["embeds"]))
         message.payload["edited_timestamp"] = message.payload["timestamp"]
         message.history.append((time.monotonic(), message.content))
         await self.notify()
@@ -55,6 +58,26 @@ class MessageRoutes(FakeState):
             self.messages[message_id].deleted = True
         await self.notify()
         return web.Response(status=204)
+
+    async def start_thread(self, request: web.Request) -> web.Response:
+        """Start a public thread on a message; the bot owns it (Discord also sends THREAD_CREATE)."""
+        channel = self.channels.get(int(request.match_info["cid"]))
+        if channel is None or channel.guild_id is None or channel.parent_id is not None:
+            return error(400, 50024, "Cannot execute action on this channel type")
+        if self.threads_forbidden:
+            return error(403, 50013, "Missing Permissions")
+        payload, _files = await self.read_body(request)
+        name = str(payload.get("name") or "")
+        if not 1 <= len(name) <= 100:
+            return error(400, 50035, "Invalid Form Body: name")
+        guild = next(g for g in self.guilds if g.id == channel.guild_id)
+        thread = self.add_channel(guild, name, parent=channel)
+        self.threads_started.append((int(request.match_info["mid"]), thread))
+        data = thread.payload(owner_id=self.bot.id)
+        # As on Discord, the gateway tells the bot about its new thread, so it knows it owns it.
+        await self.dispatch("THREAD_CREATE", data | {"newly_created": True})
+        await self.notify()
+        return json_response(data)
 
     async def typing(self, request: web.Request) -> web.Response:
         self.typing_calls[int(request.match_info["cid"])] += 1

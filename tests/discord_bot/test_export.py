@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulator import Scenario, Simulator
+from simulator import Endpoint, Fault, FaultKind, Scenario, Simulator
 from tests.discord_bot.conftest import Stack, World, running_stack
 from tests.discord_bot.fake_discord import FakeDiscord
 from tests.discord_bot.payloads import MIB, FakeChannel, FakeUser
@@ -72,3 +72,25 @@ async def test_an_export_over_this_channels_limit_is_linked_even_where_another_g
     assert attached.files
     assert attached.files[0][1] > 10 * MIB
     assert not discord.rejected, "the adapter checked the limit before uploading"
+
+
+async def test_a_failed_export_leaves_a_red_job_card_saying_why(
+    stack: Stack, world: World, sim: Simulator
+) -> None:
+    """The render fails twice: the card stays, turns red, and carries the explanation."""
+
+    discord = world.discord
+    sim.faults.add(Fault(kind=FaultKind.RENDER_FAIL, endpoint=Endpoint.RENDER_SUBMIT, times=2))
+    await _generate_then_export(discord, sim, world.general, world.ada)
+
+    def red() -> list[dict[str, object]]:
+        return [
+            m.payload["embeds"][0]
+            for m in discord.bot_messages(world.general)
+            if m.payload.get("embeds") and m.payload["embeds"][0].get("color") == 0xED4245
+        ]
+
+    [card] = await discord.wait_for(red)
+    await stack.idle(world.general)
+    assert card["title"] == "Export"
+    assert "❌" in str(card["description"])

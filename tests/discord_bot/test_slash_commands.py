@@ -47,7 +47,8 @@ async def test_a_slash_command_with_an_attachment_streams_its_reply_into_a_chann
 
 
 async def test_every_interaction_is_acknowledged_within_three_seconds(stack: Stack, world: World) -> None:
-    """Five commands fired together are all acknowledged long before Discord's 3 s."""
+    """Five commands fired together are all acknowledged within Discord's 3 s (how fast is a benchmark
+    figure, bench.platform_budget, not a test: a loaded machine must not fail this)."""
     discord = world.discord
     commands: list[tuple[str, dict[str, Any]]] = [
         ("status", {}),
@@ -61,7 +62,6 @@ async def test_every_interaction_is_acknowledged_within_three_seconds(stack: Sta
     await discord.wait_for(lambda: all(i.ack_at is not None for i in fired))
     latencies = [i.ack_latency or 0.0 for i in fired]
     assert max(latencies) < 3.0
-    assert max(latencies) < 0.5, f"acknowledged in {max(latencies):.3f} s"
     private = [i for i, (name, _o) in zip(fired, commands, strict=True) if name in ("credits", "help")]
     assert all(i.ack_flags & EPHEMERAL for i in private)
     await discord.wait_for(lambda: all(i.followups for i in private))
@@ -90,9 +90,16 @@ async def test_a_render_outliving_the_interaction_token_still_reports_through_ch
     expiry = interaction.created + fake_options["token_ttl_s"]
     result = await discord.wait_for(lambda: [m for m in discord.bot_messages(world.general) if m.files])
     await stack.idle(world.general)
-    card = next(m for m in discord.bot_messages(world.general) if m.history[0][1].startswith("🎞"))
+    card = next(m for m in discord.bot_messages(world.general) if m.payload.get("embeds"))
     assert result[0].history[0][0] > expiry, "the result came after the token had expired"
     assert [at for at, _text in card.history if at > expiry], "progress kept updating after expiry"
+    # The job card is an embed (title, progress bar, requester), removed once the result is out.
+    versions = [card.payload["embeds"], *card.embed_history]
+    assert all(embeds[0]["title"] == "Export" for embeds in versions)
+    assert any("▰" in embeds[0]["description"] for embeds in versions)
+    assert {embeds[0]["color"] for embeds in versions} == {0x5865F2}
+    assert versions[0][0]["fields"][0]["value"] == f"<@{world.ada.id}>"
+    assert card.deleted
     assert interaction.expired_calls == 0, "nothing relied on the expired token"
     assert f"<@{world.ada.id}>" in result[0].content
 

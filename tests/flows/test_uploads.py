@@ -46,7 +46,7 @@ async def test_a_caption_is_sent_as_the_instruction_after_the_upload(harness: Ha
 @pytest.mark.parametrize(
     ("attachment", "expected"),
     [
-        (Attachment("voice.ogg", "audio/ogg", 5000, open=_bytes(5000), kind="voice"), "MP4"),
+        (Attachment("voice.ogg", "audio/ogg", 5000, open=_bytes(5000), kind="voice"), "voice message"),
         (Attachment("notes.pdf", "application/pdf", 5000, open=_bytes(5000)), "MP4"),
         (Attachment("clip.mp4", "video/mp4", 0, open=_bytes(0)), "empty"),
         (Attachment("huge.mp4", "video/mp4", 900_000_000, open=_bytes(1)), "trim"),

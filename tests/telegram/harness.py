@@ -41,6 +41,8 @@ class TelegramHarness:
     tmp_path: Path
     http: httpx.AsyncClient
     changes: dict[str, Any] = field(default_factory=dict)
+    # Core settings (NEMOBOT_*) a test wants changed, applied at every (re)start.
+    core_changes: dict[str, Any] = field(default_factory=dict)
     store: SqliteStore | None = None
     bot: NemoBot | None = None
     adapter: TelegramAdapter | None = None
@@ -65,7 +67,7 @@ class TelegramHarness:
 
     async def start(self) -> None:
         assert self.sim.base_url is not None
-        settings = make_settings(self.sim.base_url, self.tmp_path / "data")
+        settings = make_settings(self.sim.base_url, self.tmp_path / "data", **self.core_changes)
         self.store = await SqliteStore.open(self.tmp_path / "data" / "nemobot.db")
 
         def transport_for(profile: SkillProfile) -> NemoTransport:

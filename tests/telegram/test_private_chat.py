@@ -15,8 +15,9 @@ from tests.telegram.harness import FAST_PRIVATE_INTERVAL_S, TelegramHarness, cha
 
 
 async def test_a_reply_streams_as_plain_text_and_ends_formatted(telegram: TelegramHarness) -> None:
-    """One message: sent plain, edited plain no faster than the private-chat pace (Telegram's 1 s, scaled
-    down in these tests), finished with an HTML edit."""
+    """Without drafts (an older server): one message, sent plain, edited plain no faster than the
+    private-chat pace (Telegram's 1 s, scaled down in these tests), finished with an HTML edit."""
+    telegram.fake.drafts_supported = False
     telegram.sim.config.partial_chunk_seconds = 40  # 0.08 s between chunks: a visible stream
     telegram.sim.force_next_turn(Scenario.CHAT)
     chat = telegram.updates.private()
