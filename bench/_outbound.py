@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits
+from core.chat import Button, ChatAction, ChatKey, MessageRef, PlatformLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,18 +54,18 @@ class TimedOutbound:
         )
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
         self._record(chat, "send", text, final)
         return MessageRef(chat, str(next(self._ids)))
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
         self._record(ref.chat, "edit", text, final)
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         self._record(chat, "video", caption, True)
         await asyncio.to_thread(path.stat)  # the file must exist while the call runs

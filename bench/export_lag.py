@@ -178,7 +178,7 @@ async def run(count: int, low: float, high: float) -> None:
 
                 async def say(chat: ChatKey, text: str, message_id: str) -> None:
                     sender = Sender(f"u{chat.chat_id}", "", "en")
-                    await bot.handle(Inbound(chat, sender, text, message_id=message_id))
+                    await bot.receive(Inbound(chat, sender, text, message_id=message_id))
                     await bot.wait_idle(chat)
 
                 began = time.perf_counter()

@@ -188,7 +188,7 @@ async def burst_core(api_url: str, data_dir: Path, chats: int, events: int, time
 
         async def say(n: int, text: str, message_id: str) -> None:
             chat = ChatKey("telegram", str(FIRST_CHAT_ID + n - 1))
-            await bot.handle(Inbound(chat, Sender(f"u{n}", "", "en"), text, message_id=message_id))
+            await bot.receive(Inbound(chat, Sender(f"u{n}", "", "en"), text, message_id=message_id))
             await bot.wait_idle(chat)
 
         await asyncio.gather(*(say(n, f"bench warm c{n:04d}", "w") for n in range(1, chats + 1)))

@@ -85,7 +85,7 @@ from bench._common import (
 )
 from bench._simproc import CHUNK_CHARS, chunk_text
 from bots.app import http_client
-from core.chat import Action, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits, Sender
+from core.chat import Button, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits, Sender
 from core.nemo.events import AgentEvent, TextChunk
 from core.nemo.transport import NemoTransport
 from core.service import NemoBot
@@ -130,18 +130,18 @@ class ArrayOutbound:
             self.finals.setdefault(number, []).append((now, text))
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
         self._record(chat, "send", text, final)
         return MessageRef(chat, str(next(self._ids)))
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
         self._record(ref.chat, "edit", text, final)
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         self._record(chat, "video", caption, True)
         return MessageRef(chat, str(next(self._ids)))
@@ -382,7 +382,7 @@ async def _warm_up(bot: NemoBot, out: ArrayOutbound, chats: int, concurrency: in
     async def one(number: int) -> None:
         chat = ChatKey(PLATFORM, str(number))
         async with gate:
-            await bot.handle(
+            await bot.receive(
                 Inbound(chat, Sender(f"u{number}", "", "en"), f"bench warm c{number:04d}", message_id="w")
             )
             await bot.wait_idle(chat)
@@ -405,7 +405,7 @@ async def _measured_turns(
         await asyncio.sleep(offsets[number])
         chat = ChatKey(PLATFORM, str(number))
         started[number] = time.monotonic()
-        await bot.handle(
+        await bot.receive(
             Inbound(
                 chat,
                 Sender(f"u{number}", "", "en"),

@@ -5,7 +5,7 @@ The simulator runs in a child process, so this process's RSS is the bot's alone.
 sparse file with ``--sparse``), then uploaded, in alternating rounds:
 
 * bot: an :class:`~core.chat.Inbound` carrying the console's ``attachment_from_path`` goes through
-  ``NemoBot.handle`` → ``core.uploads.upload_attachments`` → ``NemoClient.upload_files`` (streamed
+  ``NemoBot.receive`` → ``core.uploads.upload_attachments`` → ``NemoClient.upload_files`` (streamed
   multipart) on the production HTTP client of ``bots.app``; timed from ``handle`` until the upload's
   HTTP answer arrives (an httpx response hook), so it includes the bot's own flow before the
   transfer (queue, checks, progress message, session lookup). The time until the chat shows "Got
@@ -118,7 +118,7 @@ class BotUploader:
         cpu = time.process_time()
         self._answers.clear()
         started = time.perf_counter()
-        await self.bot.handle(inbound)
+        await self.bot.receive(inbound)
         await self.bot.wait_idle(CHAT)
         confirmed = time.perf_counter() - started
         cpu = time.process_time() - cpu

@@ -83,7 +83,11 @@ async def running_bot(settings: Settings) -> AsyncIterator[NemoBot]:
     """A :class:`NemoBot` with SQLite storage and an HTTP client, closed on exit."""
     configured_key = settings.nemobot_secret_key.get_secret_value() if settings.nemobot_secret_key else None
     cipher = FernetTokens(load_or_create_key(settings.nemobot_data_dir, configured_key))
-    store = await open_store(settings.nemobot_data_dir, cipher=cipher)
+    store = await open_store(
+        settings.nemobot_data_dir,
+        cipher=cipher,
+        busy_timeout_ms=round(settings.nemobot_db_busy_timeout_s * 1000),
+    )
     try:
         async with http_client(settings) as http, stream_client(settings) as streams:
 

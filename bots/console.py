@@ -17,15 +17,26 @@ import shutil
 import signal
 import sys
 import unicodedata
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from core.chat import Action, Attachment, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits, Sender
+from core.chat import (
+    Action,
+    Attachment,
+    Button,
+    ChatAction,
+    ChatKey,
+    Inbound,
+    MessageRef,
+    PlatformLimits,
+    Sender,
+)
 from core.i18n import t
+from core.inbound import Core, CoreUnavailable
 from core.nemo.multipart import read_file_chunks
-from core.service import NemoBot
 
 CHAT = ChatKey("console", "local")
 _BUTTON_HINTS = {
@@ -74,13 +85,13 @@ class ConsoleOutbound:
             self._write("\n")
             self._line_open = False
 
-    def _block(self, text: str, buttons: Sequence[Action]) -> None:
+    def _block(self, text: str, buttons: Sequence[Button]) -> None:
         self._close_line()
-        hints = " · ".join(_BUTTON_HINTS[b] for b in buttons if b in _BUTTON_HINTS)
+        hints = " · ".join(_BUTTON_HINTS[b.action] for b in buttons if b.action in _BUTTON_HINTS)
         self._write(f"nemobot> {text}\n" + (f"         [{hints}]\n" if hints else ""))
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
         ref = MessageRef(chat, str(next(self._ids)))
         self._shown[ref.message_id] = _Shown(text if (final or self.interactive) else "", final)
@@ -94,7 +105,7 @@ class ConsoleOutbound:
         return ref
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
         shown = self._shown.setdefault(ref.message_id, _Shown())
         if not self.interactive:
@@ -115,7 +126,7 @@ class ConsoleOutbound:
         shown.text, shown.final = text, final
         if final:
             self._close_line()
-            hints = " · ".join(_BUTTON_HINTS[b] for b in buttons if b in _BUTTON_HINTS)
+            hints = " · ".join(_BUTTON_HINTS[b.action] for b in buttons if b.action in _BUTTON_HINTS)
             if hints:
                 self._write(f"         [{hints}]\n")
             self._last = None
@@ -137,7 +148,7 @@ class ConsoleOutbound:
         self._write(text)
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         self.exports_dir.mkdir(parents=True, exist_ok=True)
         target = self.exports_dir / path.name
@@ -174,16 +185,27 @@ def attachment_from_path(path: Path) -> Attachment:
 class ConsoleSession:
     """Reads lines, turns them into :class:`Inbound` messages, and hands them to the core."""
 
-    def __init__(self, bot: NemoBot, out: ConsoleOutbound, stdin: TextIO) -> None:
+    def __init__(self, bot: Core, out: ConsoleOutbound, stdin: TextIO) -> None:
         self.bot = bot
         self.out = out
         self.stdin = stdin
         self._ids = itertools.count(1)
+        # Ids are unique across runs: a second session on the same data dir must not find its
+        # lines already claimed by the first one's.
+        self._run_id = uuid.uuid4().hex[:12]
+        self._interrupts: set[asyncio.Task[None]] = set()
         locale = os.environ.get("LANG", "").split(".")[0].replace("_", "-") or None
         self.sender = Sender("console-user", getpass.getuser(), locale)
 
     def _message(self, text: str, attachments: tuple[Attachment, ...] = ()) -> Inbound:
-        return Inbound(CHAT, self.sender, text, attachments, addressed=True, message_id=str(next(self._ids)))
+        return Inbound(
+            CHAT,
+            self.sender,
+            text,
+            attachments,
+            addressed=True,
+            message_id=f"{self._run_id}:{next(self._ids)}",
+        )
 
     def to_inbound(self, line: str) -> Inbound | None:
         """Map one input line; ``/upload PATH`` becomes an attachment. ``None`` means quit."""
@@ -207,13 +229,12 @@ class ConsoleSession:
         return target
 
     async def run(self) -> int:
-        lang = await self.bot.language(CHAT, "", self.sender.locale)
-        await self.bot.commands.help(CHAT, self.out, lang)
+        await self.out.send_text(CHAT, await self.bot.help_text(CHAT, self.sender.locale))
         loop = asyncio.get_running_loop()
         if self.out.interactive:
             # Ctrl+C stops the job in progress, like /cancel; /quit or Ctrl+D leaves.
             with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signal.SIGINT, lambda: self.bot.queues.cancel(CHAT))
+                loop.add_signal_handler(signal.SIGINT, self._interrupt)
         while True:
             if self.out.interactive:
                 self.out.prompt("you> ")
@@ -224,16 +245,24 @@ class ConsoleSession:
                 continue
             missing = self._missing_file(line)
             if missing is not None:
-                lang = await self.bot.language(CHAT, line, self.sender.locale)
+                lang = await self.bot.language(CHAT, self.sender.locale)
                 await self.out.send_text(CHAT, t(lang, "upload_file_missing", name=missing[:200]))
                 continue
             inbound = self.to_inbound(line)
             if inbound is None:
                 break
-            await self.bot.handle(inbound)
+            try:
+                await self.bot.receive(inbound)
+            except CoreUnavailable as exc:
+                await self.out.send_text(CHAT, exc.notice)
             await self.bot.wait_idle(CHAT)
         await self.bot.wait_idle(CHAT)
         return 0
+
+    def _interrupt(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.bot.interrupt(CHAT))
+        self._interrupts.add(task)
+        task.add_done_callback(self._interrupts.discard)
 
 
 def console_outbound(

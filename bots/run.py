@@ -6,19 +6,16 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from pydantic import ValidationError
 
 from bots.app import running_bot
-from core.service import NemoBot
+from core.inbound import Core
 from core.settings import Settings, SettingsError, settings_error
 
 log = logging.getLogger(__name__)
 
-# De-duplication only needs to outlive platform redeliveries (Telegram keeps updates 24 h).
-_PROCESSED_KEEP = timedelta(days=3)
 _HOUSEKEEPING_EVERY_S = 3600.0
 
 
@@ -30,7 +27,7 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
 
-def configured_adapters(core: NemoBot, settings: Settings) -> list[Adapter]:
+def configured_adapters(core: Core, settings: Settings) -> list[Adapter]:
     """The adapters whose token is set; raises :class:`SettingsError` on a bad platform setting."""
     from bots.discord_bot.adapter import DiscordAdapter
     from bots.discord_bot.settings import DiscordSettings
@@ -50,11 +47,12 @@ def configured_adapters(core: NemoBot, settings: Settings) -> list[Adapter]:
     return adapters
 
 
-async def _housekeeping(core: NemoBot) -> None:
+async def _housekeeping(core: Core) -> None:
     while True:
-        with contextlib.suppress(Exception):
-            removed = await core.store.prune_processed(datetime.now(UTC) - _PROCESSED_KEEP)
-            log.debug("pruned %d old message ids", removed)
+        try:
+            await core.housekeep()
+        except Exception:  # broad on purpose: upkeep must not stop the bot; logged, tried again
+            log.warning("housekeeping failed", exc_info=True)
         await asyncio.sleep(_HOUSEKEEPING_EVERY_S)
 
 

@@ -104,6 +104,7 @@ class Gate:
         return self._settings.nemo_token is not None and user_token is None
 
     async def allowance(self, chat: ChatKey, user_id: str, user_token: str | None) -> Allowance:
+        """Today's turns and exports left: the user's across every chat of the deployment, and the chat's."""
         user_cap = self._settings.nemobot_turns_per_day
         chat_cap = self._settings.nemobot_chat_turns_per_day
         if not self.caps_apply(user_token) or self.is_admin(chat, user_id):
@@ -111,10 +112,11 @@ class Gate:
         day = today()
         user_left = chat_left = None
         if user_cap:
-            user_left = user_cap - await self._store.usage(chat, day, user_id=user_id, kind="turn")
+            user_left = user_cap - await self._store.user_usage(chat.platform, user_id, day)
         if chat_cap:
-            chat_left = chat_cap - await self._store.usage(chat, day, kind="turn")
+            chat_left = chat_cap - await self._store.usage(chat, day)
         return Allowance(user_left, chat_left, user_cap, chat_cap)
 
-    async def record_turn(self, chat: ChatKey, user_id: str) -> None:
-        await self._store.add_usage(chat, user_id, "turn", today())
+    async def record_use(self, chat: ChatKey, user_id: str, kind: str) -> None:
+        """Count one capped event (``turn`` or ``export``)."""
+        await self._store.add_usage(chat, user_id, kind, today())

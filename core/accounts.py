@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.chat import ChatKey
 from core.i18n import Lang, session_language
+from core.keyed_locks import KeyedLocks
 from core.nemo.auth import AnonymousTokens, StaticToken, TokenSource
 from core.nemo.client import NemoClient
 from core.nemo.models import AnonymousToken, SessionInfo
@@ -52,8 +52,8 @@ class Accounts:
         self._store = store
         self._transport_for = transport_for
         self._sleep = sleep
-        self._session_locks: defaultdict[ChatKey, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._record_locks: defaultdict[ChatKey, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._session_locks = KeyedLocks()
+        self._record_locks = KeyedLocks()
         # One token source per chat, so concurrent calls share renewals.
         self._tokens: dict[tuple[ChatKey, str], TokenSource] = {}
 
@@ -63,15 +63,16 @@ class Accounts:
     async def update(self, chat: ChatKey, **changes: object) -> ChatRecord:
         """Change some fields of a chat's record, re-reading it first so concurrent updates of other
         fields (a token renewed while a session is created) are never overwritten."""
-        async with self._record_locks[chat]:
+        async with self._record_locks.hold(chat):
             record = await self.record(chat)
             for name, value in changes.items():
                 setattr(record, name, value)
             await self._store.save_chat(record)
             return record
 
-    async def account(self, chat: ChatKey) -> ChatAccount:
-        record = await self.record(chat)
+    async def account(self, chat: ChatKey, *, record: ChatRecord | None = None) -> ChatAccount:
+        """The chat's account; ``record`` is the chat's record when the caller has just read it."""
+        record = record if record is not None else await self.record(chat)
         profile = get_profile(record.skill or self._settings.nemo_skill)
         transport = self._transport_for(profile)
         tokens = await self._token_source(record, transport)
@@ -125,7 +126,9 @@ class Accounts:
 
     async def ensure_session(self, account: ChatAccount, lang: Lang, *, fresh: bool = False) -> str:
         """The chat's session id, creating a session first when there is none (or ``fresh``)."""
-        async with self._session_locks[account.record.chat]:
+        if account.record.session_id and not fresh:
+            return account.record.session_id  # read when the work started; the chat's lane is serial
+        async with self._session_locks.hold(account.record.chat):
             record = await self.record(account.record.chat)
             if record.session_id and not fresh:
                 account.record = record

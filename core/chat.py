@@ -32,11 +32,16 @@ class ChatKey:
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """Who sent a message; ``locale`` is the platform's language hint (``en``, ``zh-hans``, …)."""
+    """Who sent a message; ``locale`` is the platform's language hint (``en``, ``zh-hans``, …).
+
+    ``is_chat_admin`` is the platform's fact that the sender moderates this chat (Discord's Manage
+    Messages, a Telegram group administrator); in groups it lets them stop or reset others' work.
+    """
 
     user_id: str
     display_name: str = ""
     locale: str | None = None
+    is_chat_admin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,16 @@ class Action(enum.StrEnum):
     HELP = "help"
 
 
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button under a message, as the core offers it: the action, its label in the chat's
+    language, and (where it matters) who asked for the work, so an adapter can ping them."""
+
+    action: Action
+    label: str
+    requester: str | None = None
+
+
 class ChatAction(enum.StrEnum):
     """A transient activity indicator ("typing…", "sending video…")."""
 
@@ -110,7 +125,6 @@ class PlatformLimits:
     edit_interval_s: float
     download_cap: int | None = None
     group_edit_interval_s: float | None = None
-    can_edit: bool = True
     text_length: Callable[[str], int] = field(default=len, compare=False)
 
     def edit_interval(self, is_group: bool) -> float:

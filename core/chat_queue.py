@@ -10,17 +10,28 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from core.chat import ChatKey
+from core.ports import Job
 
 log = logging.getLogger(__name__)
 
 Work = Callable[[], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One piece of queued work: what runs, who asked for it, and the stored job it serves (if any)."""
+
+    work: Work
+    label: str = ""
+    requester: str | None = None
+    job: Job | None = None
+
+
 @dataclass(slots=True)
 class _ChatLane:
-    pending: deque[tuple[str, Work]] = field(default_factory=deque)
+    pending: deque[Item] = field(default_factory=deque)
     current: asyncio.Task[None] | None = None
-    current_label: str = ""
+    current_item: Item | None = None
     idle: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -28,7 +39,7 @@ class ChatQueues:
     """Runs each chat's work one item at a time; different chats run concurrently.
 
     Lanes exist only while a chat has work, so thousands of quiet chats cost nothing. A failing item
-    never stops its lane (the work itself is expected to report errors to the chat).
+    never stops its lane; :class:`core.work.Work` wraps every item so the chat hears of a failure.
     """
 
     def __init__(self) -> None:
@@ -41,17 +52,29 @@ class ChatQueues:
             return 0
         return len(lane.pending) + (1 if lane.current is not None else 0)
 
-    def current_label(self, chat: ChatKey) -> str | None:
+    def requesters(self, chat: ChatKey) -> set[str]:
+        """Who asked for the work running or waiting in this chat."""
         lane = self._lanes.get(chat)
-        return lane.current_label if lane is not None and lane.current is not None else None
+        if lane is None:
+            return set()
+        items = [*lane.pending, *([lane.current_item] if lane.current_item is not None else [])]
+        return {item.requester for item in items if item.requester is not None}
 
-    def submit(self, chat: ChatKey, work: Work, *, label: str = "") -> int:
-        """Queue ``work``; returns how many items were ahead of it."""
+    def labels(self, chat: ChatKey) -> list[str]:
+        """The labels of the work running or waiting in this chat, running first."""
+        lane = self._lanes.get(chat)
+        if lane is None:
+            return []
+        current = [lane.current_item.label] if lane.current_item is not None else []
+        return current + [item.label for item in lane.pending]
+
+    def submit(self, chat: ChatKey, item: Item) -> int:
+        """Queue ``item``; returns how many items were ahead of it."""
         lane = self._lanes.get(chat)
         if lane is None:
             lane = self._lanes[chat] = _ChatLane()
         ahead = len(lane.pending) + (1 if lane.current is not None else 0)
-        lane.pending.append((label, work))
+        lane.pending.append(item)
         lane.idle.clear()
         if lane.current is None:
             self._start_next(chat, lane)
@@ -60,12 +83,13 @@ class ChatQueues:
     def _start_next(self, chat: ChatKey, lane: _ChatLane) -> None:
         if not lane.pending:
             lane.current = None
+            lane.current_item = None
             lane.idle.set()
             del self._lanes[chat]
             return
-        label, work = lane.pending.popleft()
-        lane.current_label = label
-        lane.current = asyncio.create_task(self._run(work), name=f"chat:{chat}:{label}")
+        item = lane.pending.popleft()
+        lane.current_item = item
+        lane.current = asyncio.create_task(self._run(item.work), name=f"chat:{chat}:{item.label}")
         lane.current.add_done_callback(lambda _task: self._start_next(chat, lane))
 
     @staticmethod
@@ -74,20 +98,19 @@ class ChatQueues:
             await work()
         except asyncio.CancelledError:
             raise
-        except Exception:  # broad on purpose: one broad catch per work item: logged, the lane goes on
+        except Exception:  # broad on purpose: last resort (Work already told the chat): the lane goes on
             log.exception("chat work failed")
 
-    def cancel(self, chat: ChatKey, *, drop_pending: bool = True) -> tuple[bool, int]:
-        """Cancel the running item (and by default the waiting ones): (was running, dropped count)."""
+    def cancel(self, chat: ChatKey) -> tuple[Item | None, list[Item]]:
+        """Cancel the running item and drop the waiting ones: (the running item, the dropped items)."""
         lane = self._lanes.get(chat)
         if lane is None:
-            return False, 0
-        dropped = 0
-        if drop_pending:
-            dropped = len(lane.pending)
-            lane.pending.clear()
-        running = lane.current is not None and not lane.current.done()
-        if running and lane.current is not None:
+            return None, []
+        dropped = list(lane.pending)
+        lane.pending.clear()
+        running = None
+        if lane.current is not None and not lane.current.done():
+            running = lane.current_item
             lane.current.cancel()
         return running, dropped
 

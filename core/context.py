@@ -6,12 +6,17 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from core.accounts import Accounts, ChatAccount
 from core.chat import ChatAction, ChatKey, MessageRef
-from core.i18n import Lang
+from core.i18n import Lang, t
+from core.nemo.errors import SessionNotFound
 from core.ports import Outbound, PlatformError, Store
+from core.replies import send_safely
 from core.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -26,7 +31,6 @@ class ChatContext:
     store: Store
     settings: Settings
     is_group: bool = False
-    requester: str | None = None
     # The user's message that started this work (reactions, and the reply a slow result quotes).
     origin: MessageRef | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -36,6 +40,15 @@ class ChatContext:
 
     async def session_id(self, *, fresh: bool = False) -> str:
         return await self.accounts.ensure_session(self.account, self.lang, fresh=fresh)
+
+    async def in_session(self, call: Callable[[str], Awaitable[T]]) -> T:
+        """Run ``call(session_id)``; if the backend says the session is gone, tell the chat and run
+        it once more in a fresh session. Only for calls that did nothing (never a chat turn)."""
+        try:
+            return await call(await self.session_id())
+        except SessionNotFound:
+            await send_safely(self.out, self.chat, t(self.lang, "session_expired"))
+            return await call(await self.session_id(fresh=True))
 
 
 @contextlib.asynccontextmanager

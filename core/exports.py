@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.chat import Action, ChatAction
+from core.chat import Action, Button, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
-from core.i18n import t
+from core.i18n import labelled, t
 from core.nemo.client import new_render_id, poll_delays, render_output
 from core.nemo.draft import is_exportable
 from core.nemo.errors import ApiError, BackendUnavailable, DownloadRefused, NemoError, RenderRejected
@@ -118,7 +118,7 @@ class ExportFlow:
             ctx.chat,
             is_group=ctx.is_group,
             card_title=t(ctx.lang, "card_export"),
-            requester=ctx.requester,
+            requester=job.requester,
         )
 
     async def _save(self, state: JobState | None = None, **changes: object) -> None:
@@ -319,7 +319,9 @@ class ExportFlow:
                 size = 0
             if size > 0:
                 try:
-                    await ctx.out.send_video(ctx.chat, path, caption=caption, buttons=(Action.NEW,))
+                    await ctx.out.send_video(
+                        ctx.chat, path, caption=caption, buttons=self._new_project_button()
+                    )
                     sent = True
                 except ChatUnavailable:
                     raise
@@ -335,7 +337,9 @@ class ExportFlow:
                 body = t(ctx.lang, "export_download_failed", link=link)
             else:
                 body = t(ctx.lang, "export_done", link=link)
-            await send_safely(ctx.out, ctx.chat, body + (f"\n{web}" if web else ""), buttons=(Action.NEW,))
+            await send_safely(
+                ctx.out, ctx.chat, body + (f"\n{web}" if web else ""), buttons=self._new_project_button()
+            )
         # The platform took the result: record it before anything cosmetic, so a restart from here
         # on never sends it again.
         await self._delivered(status)
@@ -355,6 +359,10 @@ class ExportFlow:
                     rendered_at=datetime.now(UTC),
                 )
             )
+
+    def _new_project_button(self) -> tuple[Button, ...]:
+        # The result pings whoever asked for it (Discord mentions the button's requester).
+        return labelled(self.ctx.lang, Action.NEW, requester=self.job.requester)
 
     async def _claim_link(self) -> str:
         record = self.ctx.account.record
@@ -382,7 +390,7 @@ class ExportFlow:
                 with contextlib.suppress(NemoError):
                     await self.ctx.account.client.cancel_render(self.job.render_id)
             await self.card.finish(t(self.ctx.lang, "export_cancelled"), state=CardState.CANCELLED)
-            await self._save(JobState.FAILED, detail="cancelled by the user")
+            await self._save(JobState.CANCELLED, detail="cancelled by the user")
 
         with contextlib.suppress(Exception):
             await asyncio.shield(tell())

@@ -12,7 +12,7 @@ import string
 from collections.abc import Mapping
 from typing import Final, Literal
 
-from core.chat import Action
+from core.chat import Action, Button
 from core.texts import CATALOG
 
 log = logging.getLogger(__name__)
@@ -105,3 +105,8 @@ def media_kind(lang: Lang, kind: object) -> str:
 def action_label(lang: Lang, action: Action) -> str:
     """The label for a button that triggers ``action`` (``Export``, ``导出``…)."""
     return t(lang, f"btn_{action.value}")
+
+
+def labelled(lang: Lang, *actions: Action, requester: str | None = None) -> tuple[Button, ...]:
+    """Buttons for ``actions`` labelled in ``lang`` (each once, in order), carrying ``requester``."""
+    return tuple(Button(a, action_label(lang, a), requester) for a in dict.fromkeys(actions))

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits
+from core.chat import Button, ChatAction, ChatKey, MessageRef, PlatformLimits
 
 
 class PlatformError(Exception):
@@ -37,23 +37,23 @@ class Outbound(Protocol):
     """What the core needs from a chat platform. Every method may raise; the core handles it.
 
     ``final`` marks the last version of a streamed reply: adapters may format it (e.g. HTML) then,
-    and must send plain text before. ``notify`` asks for a fresh message that alerts the user
-    (results), ``buttons`` offers actions under the message.
+    and must send plain text before; ``buttons`` offers actions under the message, already labelled
+    in the chat's language (an adapter never asks the core for it).
     """
 
     @property
     def limits(self) -> PlatformLimits: ...
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef: ...
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None: ...
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef: ...
 
     async def chat_action(self, chat: ChatKey, action: ChatAction) -> None: ...
@@ -106,7 +106,7 @@ class ReplySender(Protocol):
     """
 
     async def send_reply(
-        self, origin: MessageRef, text: str, *, buttons: Sequence[Action] = ()
+        self, origin: MessageRef, text: str, *, buttons: Sequence[Button] = ()
     ) -> MessageRef: ...
 
 
@@ -156,25 +156,31 @@ class CardSender(Protocol):
     instead of a text message. Edited in place like text; ``buttons`` go under it."""
 
     async def send_card(
-        self, chat: ChatKey, card: JobCard, *, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, card: JobCard, *, buttons: Sequence[Button] = ()
     ) -> MessageRef: ...
 
-    async def edit_card(self, ref: MessageRef, card: JobCard, *, buttons: Sequence[Action] = ()) -> None: ...
+    async def edit_card(self, ref: MessageRef, card: JobCard, *, buttons: Sequence[Button] = ()) -> None: ...
 
 
 class JobKind(enum.StrEnum):
     TURN = "turn"
     RENDER = "render"
+    # Files (and their caption instruction) or links being uploaded; a restart tells what to resend.
+    UPLOAD = "upload"
 
 
 class JobState(enum.StrEnum):
-    """A job's life: accepted (stored, not yet sent), running (sent to the backend), then an end."""
+    """A job's life: accepted (stored, not yet sent), running (sent to the backend), then an end.
+
+    ``CANCELLED`` is the user's /cancel (or Cancel button): stored at once, never resumed.
+    """
 
     ACCEPTED = "accepted"
     RUNNING = "running"
     DELIVERING = "delivering"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def open(self) -> bool:
@@ -260,6 +266,10 @@ class Store(Protocol):
 
     async def claim_message(self, chat: ChatKey, message_id: str) -> bool: ...
 
+    async def release_message(self, chat: ChatKey, message_id: str) -> None:
+        """Undo a claim whose event could not be stored after all, so its redelivery is taken."""
+        ...
+
     async def save_job(self, job: Job) -> None: ...
 
     async def get_job(self, job_id: str) -> Job | None: ...
@@ -274,6 +284,10 @@ class Store(Protocol):
         self, chat: ChatKey, day: str, *, user_id: str | None = None, kind: str | None = None
     ) -> int:
         """How many usage events match (``day`` is ``YYYY-MM-DD`` UTC)."""
+        ...
+
+    async def user_usage(self, platform: str, user_id: str, day: str, *, kind: str | None = None) -> int:
+        """How many usage events one user of a platform had on ``day``, in every chat together."""
         ...
 
     async def usage_report(self, day: str) -> list[UsageRow]:

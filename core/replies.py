@@ -7,9 +7,11 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
-from core.chat import Action, ChatKey, MessageRef, PlatformLimits
+import stamina
+
+from core.chat import Button, ChatKey, MessageRef, PlatformLimits
 from core.ports import (
     CardSender,
     CardState,
@@ -25,6 +27,7 @@ from core.ports import (
     ReplySender,
 )
 from core.redact import redact_for_chat
+from core.retrying import PLATFORM_ATTEMPTS, rate_limit_wait
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,7 @@ class StreamingReply:
         is_group: bool = False,
         clock: Callable[[], float] | None = None,
         transform: Callable[[str], str] | None = None,
+        on_first_message: Callable[[MessageRef], Awaitable[None]] | None = None,
         max_messages: int = MAX_REPLY_MESSAGES,
         overflow_note: str = OVERFLOW_NOTE,
         native: bool = False,
@@ -120,6 +124,8 @@ class StreamingReply:
         requester: str | None = None,
     ) -> None:
         self._out = out
+        # Told the first message's id, so a job can remember where its progress is shown.
+        self._on_first_message = on_first_message
         self._chat = chat
         self._limits: PlatformLimits = out.limits
         self._interval = self._limits.edit_interval(is_group)
@@ -160,7 +166,6 @@ class StreamingReply:
         self._rendering = False
         self._closing = False
         self.unavailable = False
-        self.edits = 0
 
     @property
     def started(self) -> bool:
@@ -278,7 +283,7 @@ class StreamingReply:
             self._pending = lambda: text
 
     async def finish(
-        self, text: str, *, buttons: Sequence[Action] = (), state: CardState = CardState.DONE
+        self, text: str, *, buttons: Sequence[Button] = (), state: CardState = CardState.DONE
     ) -> bool:
         """Deliver the final text (formatted as final), waiting out the edit budget if needed.
         ``state`` is how a progress card ends (done, failed, cancelled).
@@ -348,7 +353,7 @@ class StreamingReply:
         # Edited messages must be removable, or the result would appear twice.
         return not self._refs or isinstance(self._out, MessageDeleter)
 
-    async def _render_as_notification(self, text: str, *, buttons: Sequence[Action]) -> None:
+    async def _render_as_notification(self, text: str, *, buttons: Sequence[Button]) -> None:
         old = list(self._refs)
         self._refs, self._shown = [], []
         self._reply_first = True
@@ -376,7 +381,7 @@ class StreamingReply:
         if self._draft_keeper is None and not self._closing:
             self._draft_keeper = asyncio.create_task(self._keep_draft(), name=f"reply-draft:{self._chat}")
 
-    async def _render(self, text: str, *, final: bool, buttons: Sequence[Action]) -> None:
+    async def _render(self, text: str, *, final: bool, buttons: Sequence[Button]) -> None:
         if self._cards is not None:
             await self._render_card(text, buttons=buttons)
             return
@@ -402,14 +407,13 @@ class StreamingReply:
                     await self._send_new(piece, buttons=piece_buttons, final=final)
                 self._last_edit = self._clock()
 
-    async def _render_card(self, text: str, *, buttons: Sequence[Action]) -> None:
+    async def _render_card(self, text: str, *, buttons: Sequence[Button]) -> None:
         assert self._cards is not None
         card = JobCard(self._card_title, redact_for_chat(text), self._state, self._percent, self._requester)
         async with self._lock:
             if self._refs:
                 try:
                     await self._cards.edit_card(self._refs[0], card, buttons=buttons)
-                    self.edits += 1
                     self._last_edit = self._clock()
                     return
                 except MessageGone:
@@ -418,7 +422,7 @@ class StreamingReply:
             self._shown = [text]
             self._last_edit = self._clock()
 
-    async def _send_new(self, piece: str, *, buttons: Sequence[Action], final: bool) -> None:
+    async def _send_new(self, piece: str, *, buttons: Sequence[Button], final: bool) -> None:
         if self._reply_first and not self._refs and self._origin is not None:
             assert isinstance(self._out, ReplySender)
             ref = await self._out.send_reply(self._origin, piece, buttons=buttons)
@@ -426,33 +430,40 @@ class StreamingReply:
             ref = await self._out.send_text(self._chat, piece, buttons=buttons, final=final)
         self._refs.append(ref)
         self._shown.append(piece)
+        if len(self._refs) == 1 and self._on_first_message is not None:
+            await self._noted(ref)
 
-    async def _edit(self, index: int, piece: str, *, final: bool, buttons: Sequence[Action]) -> None:
-        if not self._limits.can_edit:
-            if final:
-                self._refs[index] = await self._out.send_text(self._chat, piece, buttons=buttons, final=True)
-                self._shown[index] = piece
-            return
+    async def _noted(self, ref: MessageRef) -> None:
+        assert self._on_first_message is not None
+        try:
+            await self._on_first_message(ref)
+        except Exception:  # broad on purpose: remembering the message must not stop the reply
+            log.warning(
+                "could not remember reply message %s in %s", ref.message_id, self._chat, exc_info=True
+            )
+
+    async def _edit(self, index: int, piece: str, *, final: bool, buttons: Sequence[Button]) -> None:
         try:
             await self._out.edit_text(self._refs[index], piece, buttons=buttons, final=final)
         except MessageGone:
             self._refs[index] = await self._out.send_text(self._chat, piece, buttons=buttons, final=final)
         self._shown[index] = piece
-        self.edits += 1
 
 
-async def send_safely(out: Outbound, chat: ChatKey, text: str, *, buttons: Sequence[Action] = ()) -> None:
+async def send_safely(out: Outbound, chat: ChatKey, text: str, *, buttons: Sequence[Button] = ()) -> None:
     """Send a (possibly long) message, riding out platform rate limits; a gone chat is logged only.
 
     Tokens are masked whatever the text carried (an error quoting the user's input, say)."""
     pieces = split_text(redact_for_chat(text), out.limits.max_text, out.limits.text_length)
     for index, piece in enumerate(pieces):
-        for _attempt in range(5):
-            try:
-                await out.send_text(chat, piece, buttons=buttons if index == len(pieces) - 1 else ())
-                break
-            except PlatformRateLimited as exc:
-                await asyncio.sleep(exc.retry_after)
-            except ChatUnavailable as exc:
-                log.info("cannot write to %s: %s", chat, exc)
-                return
+        try:
+            async for attempt in stamina.retry_context(
+                on=rate_limit_wait, attempts=PLATFORM_ATTEMPTS, timeout=None
+            ):
+                with attempt:
+                    await out.send_text(chat, piece, buttons=buttons if index == len(pieces) - 1 else ())
+        except PlatformRateLimited as exc:
+            log.warning("gave up sending a message to %s: %s", chat, exc)
+        except ChatUnavailable as exc:
+            log.info("cannot write to %s: %s", chat, exc)
+            return

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
 
     # nemobot itself
     nemobot_data_dir: Path = Path("./data")
+    # How long a database write waits for another connection's lock before the event is refused
+    # (and, on Telegram, left unconfirmed so it comes again).
+    nemobot_db_busy_timeout_s: Annotated[float, Field(gt=0, le=120)] = 5.0
     nemobot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("nemo_api_url", "nemo_web_url")

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from core.texts_access import ACCESS_TEXTS
+from core.texts_door import DOOR_TEXTS
 
 _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     # /help and /start: what to send and every command.
@@ -52,8 +53,6 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "⏳ Queued – {ahead} ahead of you. I'll start as soon as they're done.",
         "zh": "⏳ 已排队，前面还有 {ahead} 个任务，轮到你时我会马上开始。",
     },
-    # Placeholder shown while the agent has not said anything yet.
-    "working": {"en": "⏳ Working on it…", "zh": "⏳ 正在处理…"},
     # A long step (e.g. generation) is still running; {minutes} since the turn started.
     "still_working": {
         "en": "⏳ Still working ({minutes} min so far) – generating video can take a few minutes.",
@@ -196,21 +195,10 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "📥 Got it:\n{files}\nNow tell me what to do with it.",
         "zh": "📥 已收到：\n{files}\n现在告诉我想怎么处理吧。",
     },
-    # Upload failed for a reason other than type or size.
-    "upload_failed": {
-        "en": "Uploading “{name}” failed. Please try again in a moment.",
-        "zh": "上传“{name}”失败，请稍后重试。",
-    },
     # Upload progress; {percent} without the % sign.
     "upload_progress": {
         "en": "📤 Uploading {name}… {bar} {percent}%",
         "zh": "📤 正在上传 {name}… {bar} {percent}%",
-    },
-    # Links being imported by URL; {count} links.
-    "upload_importing_links": {
-        "en": "📥 Importing {count} links…",
-        "en_one": "📥 Importing {count} link…",
-        "zh": "📥 正在导入 {count} 个链接…",
     },
     # /upload or "upload" alone: how to add media.
     "upload_hint": {
@@ -334,11 +322,6 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
         ),
         "zh": "机器人目前无法登录 NemoVideo（令牌被拒绝），需要机器人管理员修复 NEMO_TOKEN。",
     },
-    # An expired anonymous token was replaced transparently.
-    "auth_renewed": {
-        "en": "I renewed my NemoVideo sign-in; carrying on.",
-        "zh": "已重新登录 NemoVideo，继续处理。",
-    },
     # 5xx or network trouble.
     "backend_unavailable": {
         "en": "NemoVideo isn't reachable right now. Please try again in a few minutes.",
@@ -425,11 +408,6 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "Sorry, this bot isn't available here. If you know its operator, send them your id: {user}",
         "zh": "抱歉，此机器人在这里不可用。如果你认识它的管理员，请把你的 ID 发给对方：{user}",
     },
-    # A new message while a reply is still streaming.
-    "mid_turn_busy": {
-        "en": "I'm still replying to your previous message – yours is queued and I'll get to it next.",
-        "zh": "我还在回复上一条消息——你的新消息已排队，稍后处理。",
-    },
     # After a bot restart mid-turn; {changes} = bullet lines (may be a "no change" line).
     "restarted_during_turn": {
         "en": "I restarted while working on your last message. Here's what the editor changed:\n{changes}",
@@ -468,4 +446,4 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     "btn_help": {"en": "Help", "zh": "帮助"},
 }
 
-CATALOG: Final[Mapping[str, Mapping[str, str]]] = {**_GENERAL, **ACCESS_TEXTS}
+CATALOG: Final[Mapping[str, Mapping[str, str]]] = {**_GENERAL, **ACCESS_TEXTS, **DOOR_TEXTS}

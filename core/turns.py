@@ -21,7 +21,7 @@ from core.chat import Action, ChatAction
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.gui_language import IncrementalGuiTranslator, translate_gui
-from core.i18n import Lang, t
+from core.i18n import Lang, labelled, t
 from core.nemo.draft import diff_drafts, is_exportable, summarize_media, summarize_tracks
 from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTimedOut
 from core.nemo.events import Heartbeat
@@ -214,7 +214,7 @@ class TurnRelay:
                 else t(ctx.lang, "turn_silent_nochange")
             )
             buttons = _exportable_only(AFTER_EDIT_ACTIONS if changes else (), after)
-            await self.reply.finish(text, buttons=buttons)
+            await self.reply.finish(text, buttons=labelled(ctx.lang, *buttons))
             await self._save(JobState.DONE)
             return
         translation = translate_gui(turn.transcript.finish(), ctx.lang)
@@ -236,7 +236,7 @@ class TurnRelay:
                 shown += [line for line in tracks if line not in shown]
             if shown:
                 text += "\n\n" + "\n".join(shown)
-        await self.reply.finish(text, buttons=_exportable_only(buttons, state))
+        await self.reply.finish(text, buttons=labelled(ctx.lang, *_exportable_only(buttons, state)))
         await self._save(JobState.DONE)
 
     async def _read_state(self) -> SessionState | None:
@@ -271,7 +271,9 @@ class TurnRelay:
             changes = latest
         if changes:
             text = t(ctx.lang, "stream_recovered", changes=_bullets(changes))
-            await self.reply.finish(self._after_shown(text), buttons=AFTER_EDIT_ACTIONS)
+            await self.reply.finish(
+                self._after_shown(text), buttons=labelled(self.ctx.lang, *AFTER_EDIT_ACTIONS)
+            )
             await self._save(JobState.DONE, "recovered after a dropped stream")
             return
         final = unchanged or t(ctx.lang, "stream_lost")
@@ -295,7 +297,36 @@ class TurnRelay:
         # Shielded: the task is being cancelled, but the user must still hear what happened.
         async def tell() -> None:
             await self.reply.finish(self._after_shown(t(self.ctx.lang, "cancelled")))
-            await self._save(JobState.FAILED, "cancelled by the user")
+            await self._save(JobState.CANCELLED, "cancelled by the user")
 
         with contextlib.suppress(Exception):
             await asyncio.shield(tell())
+
+
+async def resume_interrupted_turn(ctx: ChatContext, job: Job) -> None:
+    """After a restart in the middle of a turn: compare the draft with the one stored before it and
+    report what the editor did; the turn is never sent again."""
+    try:
+        before = json.loads(job.detail) if job.detail else None
+    except ValueError:
+        before = None
+    changes: list[str] = []
+    if job.session_id:
+        try:
+            state = await ctx.account.client.state(job.session_id)
+            changes = diff_drafts(before, state.draft, ctx.lang)
+        except NemoError as exc:
+            log.info("state read for an interrupted turn failed: %s", exc)
+    bullets = _bullets(changes) if changes else t(ctx.lang, "no_visible_change")
+    await send_safely(
+        ctx.out,
+        ctx.chat,
+        t(ctx.lang, "restarted_during_turn", changes=bullets),
+        buttons=labelled(ctx.lang, Action.STATUS, Action.EXPORT)
+        if changes
+        else labelled(ctx.lang, Action.STATUS),
+    )
+    job.state = JobState.DONE
+    job.updated_at = datetime.now(UTC)
+    job.detail = "reported after restart"
+    await ctx.store.save_job(job)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import mimetypes
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from core.chat import Action, Attachment
+from core.chat import Action, Attachment, MessageRef
 from core.context import ChatContext
 from core.explain import SUPPORTED_FORMATS, explain
-from core.i18n import Lang, media_kind, t
+from core.i18n import Lang, labelled, media_kind, t
 from core.intents import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-from core.nemo.errors import NemoError, SessionNotFound
+from core.nemo.errors import NemoError
 from core.nemo.models import UploadedFile, UploadResult
 from core.nemo.multipart import UploadSource
 from core.netguard import NetGuard, UnsafeUrl
@@ -138,8 +138,16 @@ def describe_file(item: UploadedFile, lang: Lang = "en") -> str:
     return f"• {item.filename} — {media_kind(lang, item.file_type)}{suffix}"
 
 
-async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]) -> bool:
-    """Upload what can be uploaded and reply once listing it; True when anything was received."""
+async def upload_attachments(
+    ctx: ChatContext,
+    attachments: Sequence[Attachment],
+    *,
+    on_progress_message: Callable[[MessageRef], Awaitable[None]] | None = None,
+) -> bool:
+    """Upload what can be uploaded and reply once listing it; True when anything was received.
+
+    ``on_progress_message`` learns where the progress is shown (the upload job remembers it, so a
+    restart replaces "Uploading… 34%" with what to resend)."""
     accepted, refused = check_attachments(ctx, attachments)
     for refusal in refused:
         await send_safely(ctx.out, ctx.chat, refusal.message)
@@ -157,7 +165,7 @@ async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]
     ]
     names = ", ".join(source.filename for source in sources)
     total = sum(a.size or 0 for a, _ in accepted)
-    progress = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group)
+    progress = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group, on_first_message=on_progress_message)
     loop = asyncio.get_running_loop()
     last = [0.0]
 
@@ -185,7 +193,9 @@ async def upload_attachments(ctx: ChatContext, attachments: Sequence[Attachment]
         # The bar was on screen: let it reach 100 % before it turns into the confirmation.
         progress.update(t(ctx.lang, "upload_progress", name=names, percent=100, bar=progress_bar(100)))
         await progress.shown()
-    await progress.finish(t(ctx.lang, "upload_received", files=received), buttons=(Action.STATUS,))
+    await progress.finish(
+        t(ctx.lang, "upload_received", files=received), buttons=labelled(ctx.lang, Action.STATUS)
+    )
     return True
 
 
@@ -193,11 +203,9 @@ async def _upload_once(
     ctx: ChatContext, sources: list[UploadSource], callback: Callable[[int], None]
 ) -> UploadResult:
     client = ctx.account.client
-    try:
-        return await client.upload_files(await ctx.session_id(), sources, progress=callback)
-    except SessionNotFound:
-        await send_safely(ctx.out, ctx.chat, t(ctx.lang, "session_expired"))
-        return await client.upload_files(await ctx.session_id(fresh=True), sources, progress=callback)
+    return await ctx.in_session(
+        lambda session_id: client.upload_files(session_id, sources, progress=callback)
+    )
 
 
 async def safe_urls(ctx: ChatContext, urls: Sequence[str]) -> list[str]:
@@ -225,16 +233,15 @@ async def upload_urls(ctx: ChatContext, urls: Sequence[str]) -> bool:
     if not urls:
         return False
     try:
-        try:
-            result = await client.upload_urls(await ctx.session_id(), urls)
-        except SessionNotFound:
-            await send_safely(ctx.out, ctx.chat, t(ctx.lang, "session_expired"))
-            result = await client.upload_urls(await ctx.session_id(fresh=True), urls)
+        result = await ctx.in_session(lambda session_id: client.upload_urls(session_id, urls))
     except NemoError as exc:
         await send_safely(ctx.out, ctx.chat, explain(exc, ctx.account, ctx.lang, filename=", ".join(urls)))
         return False
     received = "\n".join(describe_file(item, ctx.lang) for item in result.files) or "\n".join(urls)
     await send_safely(
-        ctx.out, ctx.chat, t(ctx.lang, "upload_received", files=received), buttons=(Action.STATUS,)
+        ctx.out,
+        ctx.chat,
+        t(ctx.lang, "upload_received", files=received),
+        buttons=labelled(ctx.lang, Action.STATUS),
     )
     return True

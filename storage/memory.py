@@ -69,6 +69,10 @@ class MemoryStore:
         self._claims[claim] = to_utc(self._clock())
         return True
 
+    async def release_message(self, chat: ChatKey, message_id: str) -> None:
+        self._check_open()
+        self._claims.pop((key_columns(chat), message_id), None)
+
     async def prune_processed(self, older_than: datetime) -> int:
         """Forget claims made before ``older_than``; return how many were forgotten."""
         self._check_open()
@@ -102,6 +106,15 @@ class MemoryStore:
     async def add_usage(self, chat: ChatKey, user_id: str, kind: str, day: str) -> None:
         self._check_open()
         self._usage[(key_columns(chat), check_day(day), user_id, kind)] += 1
+
+    async def user_usage(self, platform: str, user_id: str, day: str, *, kind: str | None = None) -> int:
+        self._check_open()
+        day = check_day(day)
+        return sum(
+            count
+            for (k, d, u, kd), count in self._usage.items()
+            if k[0] == platform and d == day and u == user_id and kind in (None, kd)
+        )
 
     async def usage_report(self, day: str) -> list[UsageRow]:
         self._check_open()

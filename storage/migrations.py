@@ -110,7 +110,10 @@ _V3: Migration = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
+# v4: daily caps count a user's events across every chat of a platform; this answers that sum.
+_V4: Migration = ("CREATE INDEX usage_by_user ON usage (platform, user_id, day)",)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

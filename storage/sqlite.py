@@ -55,6 +55,9 @@ _CLAIM = """
     INSERT OR IGNORE INTO processed_messages (platform, chat_id, thread_id, message_id, created_at)
     VALUES (?, ?, ?, ?, ?)
 """
+_RELEASE = """
+    DELETE FROM processed_messages WHERE platform = ? AND chat_id = ? AND thread_id = ? AND message_id = ?
+"""
 _PRUNE = "DELETE FROM processed_messages WHERE created_at < ?"
 _SAVE_JOB = """
     INSERT INTO jobs (
@@ -91,6 +94,10 @@ _USAGE = """
     SELECT COALESCE(SUM(count), 0) FROM usage
     WHERE platform = ? AND chat_id = ? AND thread_id = ? AND day = ?
         AND (? IS NULL OR user_id = ?) AND (? IS NULL OR kind = ?)
+"""
+_USER_USAGE = """
+    SELECT COALESCE(SUM(count), 0) FROM usage
+    WHERE platform = ? AND user_id = ? AND day = ? AND (? IS NULL OR kind = ?)
 """
 _USAGE_REPORT = """
     SELECT platform, chat_id, thread_id, user_id, kind, count FROM usage
@@ -137,8 +144,11 @@ class SqliteStore:
         *,
         cipher: TokenCipher | None = None,
         clock: Callable[[], datetime] = utc_now,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> SqliteStore:
         """Open (creating if needed) the database at ``path`` and migrate it to the current schema.
+
+        ``busy_timeout_ms`` is how long a write waits for another connection's lock before failing.
 
         Raises :class:`~storage.migrations.SchemaTooNewError` for a file from a newer nemobot.
         """
@@ -146,7 +156,7 @@ class SqliteStore:
         db = await aiosqlite.connect(path, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
-            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
             rows = list(await db.execute_fetchall("PRAGMA journal_mode = WAL"))
             if str(rows[0][0]).lower() != "wal":
                 raise RuntimeError(f"{path}: SQLite refused WAL mode (got {rows[0][0]!r})")
@@ -252,6 +262,9 @@ class SqliteStore:
         changed = await self._write(_CLAIM, (*key_columns(chat), message_id, encode_time(self._clock())))
         return changed == 1
 
+    async def release_message(self, chat: ChatKey, message_id: str) -> None:
+        await self._write(_RELEASE, (*key_columns(chat), message_id))
+
     async def prune_processed(self, older_than: datetime) -> int:
         """Forget claims made before ``older_than``; return how many were forgotten."""
         return await self._write(_PRUNE, (encode_time(older_than),))
@@ -294,6 +307,10 @@ class SqliteStore:
         self, chat: ChatKey, day: str, *, user_id: str | None = None, kind: str | None = None
     ) -> int:
         rows = await self._read(_USAGE, (*key_columns(chat), check_day(day), user_id, user_id, kind, kind))
+        return int(rows[0][0])
+
+    async def user_usage(self, platform: str, user_id: str, day: str, *, kind: str | None = None) -> int:
+        rows = await self._read(_USER_USAGE, (platform, user_id, check_day(day), kind, kind))
         return int(rows[0][0])
 
     async def usage_report(self, day: str) -> list[UsageRow]:

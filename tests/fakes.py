@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits
+from core.chat import Action, Button, ChatAction, ChatKey, MessageRef, PlatformLimits
 
 # What must never reach a chat or a log: a live NemoVideo token, a bot token, a Telegram file URL.
 # (Claim tokens, clm_…, are meant for the user: they open the web editor and carry no API access.)
@@ -24,13 +24,19 @@ SECRET = re.compile(
 )
 
 
+def _actions_and_labels(buttons: Sequence[Button]) -> tuple[tuple[Action, ...], tuple[str, ...]]:
+    assert all(button.label.strip() for button in buttons), "a button without a label"
+    return tuple(b.action for b in buttons), tuple(b.label for b in buttons)
+
+
 @dataclass
 class Sent:
     """One message as the fake platform holds it, with its edit history."""
 
     ref: MessageRef
     text: str
-    buttons: tuple[Action, ...] = ()
+    buttons: tuple[Action, ...] = ()  # the actions of the buttons, in order
+    labels: tuple[str, ...] = ()
     final: bool = True
     video: Path | None = None
     video_bytes: int = 0
@@ -57,35 +63,44 @@ class RecordingOutbound:
             self.changed.notify_all()
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
         assert self._limits.text_length(text) <= self._limits.max_text, "message over the platform limit"
         assert text.strip(), "empty message sent"
         assert not SECRET.search(text), "a secret reached the chat"
         ref = MessageRef(chat, str(next(self._ids)))
-        self.messages.append(Sent(ref, text, tuple(buttons), final, history=[text]))
+        self.messages.append(Sent(ref, text, *_actions_and_labels(buttons), final, history=[text]))
         await self._notify()
         return ref
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
         assert self._limits.text_length(text) <= self._limits.max_text, "edit over the platform limit"
         assert not SECRET.search(text), "a secret reached the chat"
         message = next(m for m in self.messages if m.ref == ref)
-        message.text, message.buttons, message.final = text, tuple(buttons), final
+        message.text, message.final = text, final
+        message.buttons, message.labels = _actions_and_labels(buttons)
         message.history.append(text)
         self.edits += 1
         await self._notify()
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         ref = MessageRef(chat, str(next(self._ids)))
         size = (await asyncio.to_thread(path.stat)).st_size
         assert size <= self._limits.upload_cap
         self.messages.append(
-            Sent(ref, caption, tuple(buttons), True, video=path, video_bytes=size, history=[caption])
+            Sent(
+                ref,
+                caption,
+                *_actions_and_labels(buttons),
+                True,
+                video=path,
+                video_bytes=size,
+                history=[caption],
+            )
         )
         await self._notify()
         return ref

@@ -57,7 +57,7 @@ class Harness:
     async def say(self, text: str = "", *, chat: ChatKey = CHAT, **kwargs: Any) -> list[str]:
         """Send one message, wait for all its work, and return the texts of messages it produced."""
         before = len(self.out.messages)
-        await self.bot.handle(self.message(text, chat=chat, **kwargs))
+        await self.bot.receive(self.message(text, chat=chat, **kwargs))
         await self.bot.wait_idle(chat)
         return [m.text for m in self.out.messages[before:]]
 

@@ -24,17 +24,16 @@ from bots.discord_bot.commands import build_group
 from bots.discord_bot.files import AttachmentFetcher, AttachmentUnavailable
 from bots.discord_bot.interactions import InteractionRouter
 from bots.discord_bot.mapping import PLATFORM, message_to_inbound
-from bots.discord_bot.outbound import DiscordOutbound, Requesters
+from bots.discord_bot.outbound import DiscordOutbound
 from bots.discord_bot.settings import DiscordSettings
 from bots.discord_bot.sync import CommandSync
-from bots.discord_bot.texts import say
 from bots.discord_bot.threads import ProjectThreads
 from bots.discord_bot.translator import CommandTranslator
 from bots.discord_bot.views import ActionButtons, action_for
 from core.chat import ChatKey
-from core.i18n import Lang
-from core.replies import send_safely
-from core.service import NemoBot
+from core.i18n import t
+from core.inbound import Core, CoreUnavailable
+from core.ports import PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +61,12 @@ class _Client(discord.Client):
 
 
 class DiscordAdapter:
-    """Runs one Discord bot for a :class:`~core.service.NemoBot` (platform name ``discord``)."""
+    """Runs one Discord bot for the core's door (platform name ``discord``)."""
 
-    def __init__(self, core: NemoBot, settings: DiscordSettings, *, data_dir: Path) -> None:
+    def __init__(self, core: Core, settings: DiscordSettings, *, data_dir: Path) -> None:
         self.core = core
         self.settings = settings
         self.data_dir = data_dir
-        self.requesters = Requesters()
         self.fetcher = AttachmentFetcher()
         # The bot never joins voice: skip discord.py's start-up warnings about voice libraries.
         discord.VoiceClient.warn_nacl = False
@@ -82,8 +80,6 @@ class DiscordAdapter:
         )
         self.outbound = DiscordOutbound(
             self.client,
-            language=self._chat_language,
-            requesters=self.requesters,
             download_cap=settings.discord_max_download_mb * 1_000_000,
             edit_interval_s=settings.discord_edit_interval_s,
         )
@@ -139,10 +135,6 @@ class DiscordAdapter:
             await CommandSync(self.tree, self.data_dir).run(
                 application_id, self.settings.discord_guild_ids, mode=self.settings.discord_command_sync
             )
-            # Results of jobs resumed after a restart still mention whoever asked.
-            for job in await self.core.store.open_jobs():
-                if job.chat.platform == PLATFORM:
-                    self.requesters.note(job.chat, job.requester)
         except BaseException:
             await self.stop()
             raise
@@ -201,8 +193,12 @@ class DiscordAdapter:
         if inbound is None or not inbound.addressed:
             return
         inbound = await self.threads.route(message, inbound)
-        self.requesters.note(inbound.chat, inbound.sender.user_id)
-        await self.core.handle(inbound)
+        try:
+            await self.core.receive(inbound)
+        except CoreUnavailable as exc:
+            # Discord does not redeliver a message: the sender must hear it was not taken.
+            log.warning("message %s in %s was not stored", inbound.message_id, inbound.chat)
+            await self._notify(inbound.chat, exc.notice)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         # Known button ids are routed by the persistent view; anything else gets a short answer
@@ -216,15 +212,18 @@ class DiscordAdapter:
 
     # Helpers -----------------------------------------------------------------------------------
 
-    async def _chat_language(self, chat: ChatKey) -> Lang:
-        return await self.core.language(chat, "", None)
-
     async def _open_attachment(self, chat: ChatKey, attachment: discord.Attachment) -> AsyncIterator[bytes]:
         try:
             async for chunk in self.fetcher.open(attachment):
                 yield chunk
         except AttachmentUnavailable as exc:
             log.info("attachment %s in %s unavailable: %s", attachment.id, chat, exc)
-            lang = await self._chat_language(chat)
-            await send_safely(self.outbound, chat, say(lang, "download_failed", name=attachment.filename))
+            lang = await self.core.language(chat)
+            await self._notify(chat, t(lang, "download_failed", name=attachment.filename))
             raise
+
+    async def _notify(self, chat: ChatKey, text: str) -> None:
+        try:
+            await self.outbound.send_text(chat, text)
+        except PlatformError as exc:
+            log.info("could not tell %s: %s", chat, exc)

@@ -15,11 +15,10 @@ from discord.app_commands import locale_str as _
 
 from bots.discord_bot.formatting import GROUP
 from core.chat import Action
-from core.service import MAX_PROMPT_CHARS
-from core.skills import PROFILES
+from core.inbound import MAX_PROMPT_CHARS, SKILL_NAMES
 
 _LANGUAGES = [app_commands.Choice(name="English", value="en"), app_commands.Choice(name="中文", value="zh")]
-_SKILLS = [app_commands.Choice(name=name, value=name) for name in PROFILES]
+_SKILLS = [app_commands.Choice(name=name, value=name) for name in SKILL_NAMES]
 
 
 class CommandHandlers(Protocol):

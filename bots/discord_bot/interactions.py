@@ -19,19 +19,21 @@ import discord
 from discord import app_commands
 
 from bots.discord_bot.formatting import quote_prompt, render
-from bots.discord_bot.mapping import Opener, interaction_chat, interaction_inbound, to_attachment
+from bots.discord_bot.mapping import (
+    Opener,
+    interaction_chat,
+    interaction_inbound,
+    interaction_sender,
+    to_attachment,
+)
 from bots.discord_bot.outbound import DiscordOutbound, translated
-from bots.discord_bot.texts import say
-from core.chat import Action, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits
+from core.chat import Action, Button, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits
 from core.i18n import Lang, t
-from core.service import NemoBot
+from core.inbound import PRIVATE_ACTIONS, Core, CoreUnavailable, Press
 
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
-
-# Answered only to whoever asked: they are about one person, or short and informational.
-_PRIVATE = frozenset({Action.CREDITS, Action.HELP})
 
 
 class EphemeralReplies:
@@ -46,7 +48,7 @@ class EphemeralReplies:
         return self._base.limits
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
         with translated("ephemeral followup"):
             message = await self._interaction.followup.send(
@@ -55,7 +57,7 @@ class EphemeralReplies:
         return MessageRef(chat, str(message.id))
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
         with translated("ephemeral edit"):
             await self._interaction.followup.edit_message(
@@ -63,7 +65,7 @@ class EphemeralReplies:
             )
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         return await self._base.send_video(chat, path, caption=caption, buttons=buttons)
 
@@ -93,7 +95,7 @@ def _tracked(
 class InteractionRouter:
     """Implements :class:`~bots.discord_bot.commands.CommandHandlers` and the button callbacks."""
 
-    def __init__(self, core: NemoBot, outbound: DiscordOutbound, opener: Opener) -> None:
+    def __init__(self, core: Core, outbound: DiscordOutbound, opener: Opener) -> None:
         self._core = core
         self._out = outbound
         self._opener = opener
@@ -110,7 +112,7 @@ class InteractionRouter:
         if chat is not None:
             files = (to_attachment(chat, attachment, self._opener),) if attachment else ()
             inbound = interaction_inbound(interaction, chat, prompt, files)
-            await self._hand_over(interaction, chat, self._core.handle(inbound), note=quote_prompt(prompt))
+            await self._hand_over(interaction, chat, self._core.receive(inbound), note=quote_prompt(prompt))
 
     @_tracked
     async def upload(
@@ -133,34 +135,32 @@ class InteractionRouter:
             inbounds.append(interaction_inbound(interaction, chat, "", files))
         if url:
             inbounds.append(interaction_inbound(interaction, chat, f"/upload {url}", part=":url"))
-        await self._hand_over(interaction, chat, self._handle_in_order(inbounds))
+        await self._hand_over(interaction, chat, self._receive_in_order(inbounds))
 
-    async def _handle_in_order(self, inbounds: Sequence[Inbound]) -> None:
+    async def _receive_in_order(self, inbounds: Sequence[Inbound]) -> None:
         for inbound in inbounds:
-            await self._core.handle(inbound)
+            await self._core.receive(inbound)
 
     @_tracked
     async def action(self, interaction: discord.Interaction, action: Action) -> None:
-        private = action in _PRIVATE or action is Action.CANCEL
+        # A refusal to cancel is private too, so the deferred reply is.
+        private = action in PRIVATE_ACTIONS or action is Action.CANCEL
         chat = await self._defer(interaction, ephemeral=private)
         if chat is None:
             return
-        if action in _PRIVATE:
-            await self._answer_privately(interaction, chat, action)
-        elif action is Action.CANCEL and not await self._may_cancel(interaction, chat):
-            await self._reply_privately(
-                interaction, say(await self._lang(interaction, chat), "cancel_not_allowed")
-            )
+        press = self._press(interaction, chat, action)
+        replies = EphemeralReplies(interaction, self._out)
+        if action in PRIVATE_ACTIONS:
+            await self._guarded(interaction, chat, self._core.press(press, privately=replies))
         else:
-            inbound = interaction_inbound(interaction, chat, f"/{action.value}")
-            await self._hand_over(interaction, chat, self._core.handle(inbound))
+            await self._hand_over(interaction, chat, self._core.press(press, privately=replies))
 
     @_tracked
     async def command(self, interaction: discord.Interaction, text: str) -> None:
         chat = await self._defer(interaction, ephemeral=False)
         if chat is not None:
             inbound = interaction_inbound(interaction, chat, text)
-            await self._hand_over(interaction, chat, self._core.handle(inbound))
+            await self._hand_over(interaction, chat, self._core.receive(inbound))
 
     # Buttons -----------------------------------------------------------------------------------
 
@@ -178,26 +178,14 @@ class InteractionRouter:
             return
         if chat is None:
             return
-        try:
-            await self._run_press(interaction, chat, action)
-        except Exception:  # broad on purpose: the button's one entry point: logged, user told
-            log.exception("button %s in %s failed", action, chat)
-            await self._reply_privately(interaction, t(await self._lang(interaction, chat), "error_generic"))
-
-    async def _run_press(self, interaction: discord.Interaction, chat: ChatKey, action: Action) -> None:
-        if action in _PRIVATE:
-            await self._answer_privately(interaction, chat, action)
-            return
-        if action is Action.CANCEL and not await self._may_cancel(interaction, chat):
-            await self._reply_privately(
-                interaction, say(await self._lang(interaction, chat), "cancel_not_allowed")
-            )
-            return
-        user_id = str(interaction.user.id)
-        self._out.requesters.note(chat, user_id)
-        self._spawn(
-            self._core.press(chat, action, user_id=user_id, is_group=interaction.guild_id is not None)
+        press = self._press(interaction, chat, action)
+        work = self._guarded(
+            interaction, chat, self._core.press(press, privately=EphemeralReplies(interaction, self._out))
         )
+        if action in PRIVATE_ACTIONS:
+            await work
+            return
+        self._spawn(work)
 
     @_tracked
     async def stale_button(self, interaction: discord.Interaction) -> None:
@@ -217,8 +205,19 @@ class InteractionRouter:
 
     # Helpers -----------------------------------------------------------------------------------
 
+    @staticmethod
+    def _press(interaction: discord.Interaction, chat: ChatKey, action: Action) -> Press:
+        # The interaction id makes a double click or a redelivered interaction run once.
+        return Press(
+            chat,
+            action,
+            interaction_sender(interaction),
+            is_group=interaction.guild_id is not None,
+            press_id=f"interaction:{interaction.id}",
+        )
+
     async def _lang(self, interaction: discord.Interaction, chat: ChatKey) -> Lang:
-        return await self._core.language(chat, "", str(interaction.locale))
+        return await self._core.language(chat, str(interaction.locale))
 
     async def _defer(self, interaction: discord.Interaction, *, ephemeral: bool) -> ChatKey | None:
         """Acknowledge (Discord's 3 s); ``None`` when there is nothing more to do."""
@@ -239,17 +238,20 @@ class InteractionRouter:
         Decided before deferring: after a public "thinking…" Discord would show the refusal publicly.
         The core checks again (and counts the message rate) for what it is handed.
         """
-        if self._core.gate.allowed(chat, str(interaction.user.id)):
+        if self._core.allowed(chat, str(interaction.user.id)):
             return False
         await self._respond_or_followup(interaction, t(await self._lang(interaction, chat), "not_allowed"))
         return True
 
-    async def _within_rate(self, interaction: discord.Interaction, chat: ChatKey) -> bool:
-        """The core's per-user message rate, for the answers that do not go through ``core.handle``."""
-        within, _warn = self._core.gate.rate(chat, str(interaction.user.id))
-        if not within:
-            await self._reply_privately(interaction, t(await self._lang(interaction, chat), "slow_down"))
-        return within
+    async def _guarded(
+        self, interaction: discord.Interaction, chat: ChatKey, work: Coroutine[Any, Any, None]
+    ) -> None:
+        """Run handed-over work; when the core could not store the event, tell the user privately."""
+        try:
+            await work
+        except CoreUnavailable as exc:
+            log.warning("interaction %s in %s was not stored", interaction.id, chat)
+            await self._reply_privately(interaction, exc.notice)
 
     async def _hand_over(
         self,
@@ -259,25 +261,13 @@ class InteractionRouter:
         *,
         note: str = "",
     ) -> None:
-        self._out.requesters.note(chat, str(interaction.user.id))
-        self._spawn(work)
-        text = say(await self._lang(interaction, chat), "working_below")
+        self._spawn(self._guarded(interaction, chat, work))
+        text = t(await self._lang(interaction, chat), "working_below")
         try:
             await interaction.edit_original_response(content=f"{text}\n{note}" if note else text)
         except discord.HTTPException as exc:
             # Only the "working on it" note is lost; the work itself answers in the channel.
             log.info("could not update the deferred reply of %s: %s", interaction.id, exc)
-
-    async def _answer_privately(
-        self, interaction: discord.Interaction, chat: ChatKey, action: Action
-    ) -> None:
-        if not await self._within_rate(interaction, chat):
-            return
-        lang = await self._lang(interaction, chat)
-        replies = EphemeralReplies(interaction, self._out)
-        is_group = interaction.guild_id is not None
-        user_id = str(interaction.user.id)
-        await self._core.commands.run_action(chat, replies, lang, action, user_id=user_id, is_group=is_group)
 
     async def _reply_privately(self, interaction: discord.Interaction, text: str) -> None:
         try:
@@ -293,17 +283,6 @@ class InteractionRouter:
             await interaction.response.send_message(render(text, final=True), ephemeral=True)
         except discord.HTTPException as exc:
             log.info("could not answer interaction %s: %s", interaction.id, exc)
-
-    async def _may_cancel(self, interaction: discord.Interaction, chat: ChatKey) -> bool:
-        """In guilds, only whoever started the running work, or moderators, may cancel it."""
-        if interaction.guild_id is None or interaction.permissions.manage_messages:
-            return True
-        requesters = {job.requester for job in await self._core.store.open_jobs() if job.chat == chat}
-        requesters.discard(None)
-        last = self._out.requesters.get(chat)
-        if last is not None and self._core.queues.busy(chat):
-            requesters.add(last)
-        return not requesters or str(interaction.user.id) in requesters
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work, name="discord-interaction-work")

@@ -76,9 +76,11 @@ def message_to_inbound(message: discord.Message, bot_id: int, opener: Opener) ->
         return None
     chat = chat_key(message.channel.id)
     author = message.author
+    permissions = getattr(author, "guild_permissions", None)  # a Member in a guild, a User in DMs
+    moderator = bool(permissions is not None and permissions.manage_messages)
     return Inbound(
         chat=chat,
-        sender=Sender(str(author.id), author.display_name, None),
+        sender=Sender(str(author.id), author.display_name, None, is_chat_admin=moderator),
         text=clean_text(message, bot_id),
         attachments=tuple(to_attachment(chat, item, opener) for item in message.attachments),
         addressed=is_addressed(message, bot_id),
@@ -96,9 +98,11 @@ def interaction_chat(interaction: discord.Interaction) -> ChatKey | None:
 
 
 def interaction_sender(interaction: discord.Interaction) -> Sender:
-    """Who used a command or pressed a button, with their client's language as the hint."""
+    """Who used a command or pressed a button, with their client's language as the hint; a member
+    with Manage Messages in the channel counts as the chat's moderator."""
     user = interaction.user
-    return Sender(str(user.id), user.display_name, str(interaction.locale))
+    moderator = interaction.guild_id is not None and interaction.permissions.manage_messages
+    return Sender(str(user.id), user.display_name, str(interaction.locale), is_chat_admin=moderator)
 
 
 def interaction_inbound(

@@ -10,17 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import aiohttp
 import discord
 
 from bots.discord_bot.formatting import MAX_CONTENT, fit, render
-from bots.discord_bot.texts import say
 from bots.discord_bot.views import buttons_view
-from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
-from core.i18n import Lang
+from core.chat import Button, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
 from core.ports import (
     CardState,
     ChatUnavailable,
@@ -96,20 +94,6 @@ def translated(what: str) -> Iterator[None]:
         raise DiscordRequestFailed(f"{what}: {type(exc).__name__}") from exc
 
 
-class Requesters:
-    """Who asked last in each chat, to mention them on results (a ping on a new message)."""
-
-    def __init__(self) -> None:
-        self._last: dict[ChatKey, str] = {}
-
-    def note(self, chat: ChatKey, user_id: str | None) -> None:
-        if user_id and user_id.isdigit():
-            self._last[chat] = user_id
-
-    def get(self, chat: ChatKey) -> str | None:
-        return self._last.get(chat)
-
-
 class DiscordOutbound:
     """Implements :class:`core.ports.Outbound` with discord.py; one per client."""
 
@@ -117,14 +101,10 @@ class DiscordOutbound:
         self,
         client: discord.Client,
         *,
-        language: Callable[[ChatKey], Awaitable[Lang]],
-        requesters: Requesters,
         download_cap: int | None,
         edit_interval_s: float = EDIT_INTERVAL_S,
     ) -> None:
         self._client = client
-        self._language = language
-        self.requesters = requesters
         self._download_cap = download_cap
         self._edit_interval_s = edit_interval_s
         self._typing_at: dict[int, float] = {}
@@ -157,11 +137,10 @@ class DiscordOutbound:
         # A partial channel needs no cache: DMs, threads and channels all work by id.
         return self._client.get_partial_messageable(int(chat.chat_id))
 
-    async def _view(self, chat: ChatKey, buttons: Sequence[Action]) -> discord.ui.View | None:
-        return buttons_view(await self._language(chat), buttons) if buttons else None
-
-    def _mention(self, chat: ChatKey) -> tuple[str, discord.AllowedMentions]:
-        user_id = self.requesters.get(chat)
+    @staticmethod
+    def _mention(buttons: Sequence[Button]) -> tuple[str, discord.AllowedMentions]:
+        """A result names who asked for it (the core puts the requester on its buttons)."""
+        user_id = next((b.requester for b in buttons if b.requester and b.requester.isdigit()), None)
         if user_id is None:
             return "", discord.AllowedMentions.none()
         return f"<@{user_id}> ", discord.AllowedMentions(
@@ -169,13 +148,11 @@ class DiscordOutbound:
         )
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
-        # The core offers only "New project" under an export result: that one pings the requester.
-        is_result = tuple(buttons) == (Action.NEW,)
-        prefix, mentions = self._mention(chat) if is_result else ("", discord.AllowedMentions.none())
+        prefix, mentions = self._mention(buttons)
         content = prefix + render(text, final=final, limit=MAX_CONTENT - utf16_length(prefix))
-        view = await self._view(chat, buttons)
+        view = buttons_view(buttons)
         with translated("send message"):
             message = await self._channel(chat).send(
                 content, view=view or discord.utils.MISSING, allowed_mentions=mentions
@@ -183,11 +160,11 @@ class DiscordOutbound:
         return MessageRef(chat, str(message.id))
 
     async def send_reply(
-        self, origin: MessageRef, text: str, *, buttons: Sequence[Action] = ()
+        self, origin: MessageRef, text: str, *, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         """A new message replying to the user's ``origin`` (it pings them: a slow reply notifies)."""
         content = render(text, final=True, limit=MAX_CONTENT)
-        view = await self._view(origin.chat, buttons)
+        view = buttons_view(buttons)
         reference = discord.MessageReference(
             message_id=int(origin.message_id), channel_id=int(origin.chat.chat_id), fail_if_not_exists=False
         )
@@ -199,9 +176,9 @@ class DiscordOutbound:
         return MessageRef(origin.chat, str(message.id))
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
-        view = await self._view(ref.chat, buttons)
+        view = buttons_view(buttons)
         partial = self._channel(ref.chat).get_partial_message(int(ref.message_id))
         with translated("edit message"):
             # view=None clears the buttons of a streaming version; edits never ping anyone.
@@ -212,15 +189,15 @@ class DiscordOutbound:
             )
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         size = (await asyncio.to_thread(path.stat)).st_size
         limit = self.upload_limit(chat)
         if size > limit:
             raise UploadTooLarge(f"{size} bytes is over this channel's {limit} byte limit")
-        prefix, mentions = self._mention(chat)
+        prefix, mentions = self._mention(buttons)
         content = prefix + render(caption, final=True, limit=MAX_CONTENT - utf16_length(prefix))
-        view = await self._view(chat, buttons)
+        view = buttons_view(buttons)
         file = await asyncio.to_thread(discord.File, path, filename=path.name)
         try:
             with translated("send video"):
@@ -231,7 +208,8 @@ class DiscordOutbound:
             file.close()
         return MessageRef(chat, str(message.id))
 
-    async def _embed(self, chat: ChatKey, card: JobCard) -> discord.Embed:
+    @staticmethod
+    def _embed(card: JobCard) -> discord.Embed:
         """A job card: the title, the status line with its bar, coloured by state, and who asked."""
         embed = discord.Embed(
             title=card.title[:256],
@@ -239,14 +217,13 @@ class DiscordOutbound:
             colour=_CARD_COLOURS[card.state],
         )
         if card.requester and card.requester.isdigit():
-            embed.add_field(
-                name=say(await self._language(chat), "requested_by"), value=f"<@{card.requester}>"
-            )
+            # A language-free label: the card carries no language (a mention in an embed never pings).
+            embed.add_field(name="👤", value=f"<@{card.requester}>")
         return embed
 
-    async def send_card(self, chat: ChatKey, card: JobCard, *, buttons: Sequence[Action] = ()) -> MessageRef:
-        view = await self._view(chat, buttons)
-        embed = await self._embed(chat, card)
+    async def send_card(self, chat: ChatKey, card: JobCard, *, buttons: Sequence[Button] = ()) -> MessageRef:
+        view = buttons_view(buttons)
+        embed = self._embed(card)
         with translated("send card"):
             message = await self._channel(chat).send(
                 embed=embed,
@@ -255,12 +232,12 @@ class DiscordOutbound:
             )
         return MessageRef(chat, str(message.id))
 
-    async def edit_card(self, ref: MessageRef, card: JobCard, *, buttons: Sequence[Action] = ()) -> None:
-        view = await self._view(ref.chat, buttons)
+    async def edit_card(self, ref: MessageRef, card: JobCard, *, buttons: Sequence[Button] = ()) -> None:
+        view = buttons_view(buttons)
         partial = self._channel(ref.chat).get_partial_message(int(ref.message_id))
         with translated("edit card"):
             await partial.edit(
-                embed=await self._embed(ref.chat, card),
+                embed=self._embed(card),
                 view=view,
                 allowed_mentions=discord.AllowedMentions.none(),
             )

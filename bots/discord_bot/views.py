@@ -13,8 +13,7 @@ from typing import Final
 
 import discord
 
-from core.chat import Action
-from core.i18n import Lang, action_label
+from core.chat import Action, Button
 
 PREFIX: Final = "nemobot:"
 BUTTON_ACTIONS: Final[tuple[Action, ...]] = tuple(Action)
@@ -60,17 +59,17 @@ class ActionButtons(discord.ui.View):
             self.add_item(_ActionButton(action, on_press))
 
 
-def buttons_view(lang: Lang, actions: Sequence[Action]) -> discord.ui.View | None:
-    """The buttons to show under a message, labelled in the chat's language (``None``: none)."""
-    if not actions:
+def buttons_view(buttons: Sequence[Button]) -> discord.ui.View | None:
+    """The core's buttons (labelled already) under a message (``None``: none)."""
+    if not buttons:
         return None
     view = discord.ui.View(timeout=None)
-    for action in dict.fromkeys(actions):
+    for button in {b.action: b for b in buttons}.values():
         view.add_item(
             discord.ui.Button(
-                custom_id=custom_id(action),
-                label=action_label(lang, action),
-                style=_STYLES.get(action, discord.ButtonStyle.secondary),
+                custom_id=custom_id(button.action),
+                label=button.label,
+                style=_STYLES.get(button.action, discord.ButtonStyle.secondary),
             )
         )
     # A stopped view is serialised but never stored: clicks go to the persistent ActionButtons.

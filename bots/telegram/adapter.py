@@ -1,8 +1,8 @@
-"""The Telegram adapter: python-telegram-bot in, the core's :class:`~core.service.NemoBot` behind.
+"""The Telegram adapter: python-telegram-bot in, the core's door (:class:`~core.inbound.Core`) behind.
 
 It maps updates to :class:`~core.chat.Inbound` messages and button presses, and gives the core a
 :class:`~bots.telegram.outbound.TelegramOutbound`; every rule about what to answer lives in the core.
-Wiring, for a composition root that already has a running ``NemoBot``::
+Wiring, for a composition root that already has a running core::
 
     adapter = TelegramAdapter(bot, TelegramSettings())
     await adapter.start()          # attaches "telegram" to the core, then polls or serves a webhook
@@ -31,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from bots.telegram.admins import ChatAdmins
 from bots.telegram.albums import AlbumCollector
 from bots.telegram.commands import publish_menu
 from bots.telegram.files import Downloads
@@ -42,10 +43,10 @@ from bots.telegram.outbound import TelegramOutbound
 from bots.telegram.polling import Poller
 from bots.telegram.settings import TelegramSettings
 from bots.telegram.webhook import WebhookServer
-from core.chat import ChatKey, Inbound
-from core.i18n import Lang, detect_language, t
+from core.chat import Inbound, Sender
+from core.i18n import detect_language, t
+from core.inbound import Core, CoreUnavailable, Press
 from core.redact import RedactingFilter, redact
-from core.service import NemoBot
 from core.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class TelegramAdapter:
     is confirmed to Telegram only after the core has accepted it (see :mod:`bots.telegram.polling`).
     """
 
-    def __init__(self, core: NemoBot, settings: TelegramSettings) -> None:
+    def __init__(self, core: Core, settings: TelegramSettings) -> None:
         self._core = core
         self._settings = settings
         self._token = settings.token()  # fail at construction, naming TELEGRAM_BOT_TOKEN
@@ -76,11 +77,15 @@ class TelegramAdapter:
             group=FloodRule(GROUP_CHAT.burst, settings.telegram_group_edit_interval_s),
         )
         self._albums = AlbumCollector(
-            self._deliver, wait_s=settings.telegram_album_wait_s, accepted=self._acceptance.accept
+            self._deliver,
+            wait_s=settings.telegram_album_wait_s,
+            accepted=self._acceptance.accept,
+            refused=self._acceptance.refuse,
         )
         self._app: TelegramApp | None = None
         self._me: BotIdentity | None = None
         self._downloads: Downloads | None = None
+        self._admins: ChatAdmins | None = None
         self._poller: Poller | None = None
         self._webhook: WebhookServer | None = None
         self.outbound: TelegramOutbound | None = None
@@ -137,8 +142,9 @@ class TelegramAdapter:
             self._downloads = Downloads(
                 app.bot, timeout_s=self._settings.telegram_media_timeout_s, secrets=self._secrets
             )
+            self._admins = ChatAdmins(app.bot, secrets=self._secrets)
             self.outbound = TelegramOutbound(
-                app.bot, self._settings, language=self._language, pacer=self._pacer, secrets=self._secrets
+                app.bot, self._settings, pacer=self._pacer, secrets=self._secrets
             )
             self._core.attach(PLATFORM, self.outbound, bot_username=username)
             await publish_menu(app.bot, self._secrets)
@@ -194,9 +200,6 @@ class TelegramAdapter:
 
     # Handlers ----------------------------------------------------------------------------------
 
-    async def _language(self, chat: ChatKey, text: str) -> Lang:
-        return await self._core.language(chat, text, None)
-
     async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
         if message is None or self._me is None or self._downloads is None or self.outbound is None:
@@ -223,12 +226,24 @@ class TelegramAdapter:
             return
         # An album this chat sent just before must reach the core first.
         await self._albums.settle(inbound.chat)
-        await self._deliver(inbound)
+        if inbound.is_group and inbound.addressed and inbound.text.startswith("/"):
+            # A command may stop or reset the group's work: the core needs the admin fact.
+            inbound = replace(inbound, sender=await self._with_admin_fact(message.chat.id, inbound.sender))
+        try:
+            await self._deliver(inbound)
+        except CoreUnavailable:
+            # Not stored: the update stays unconfirmed and is handed over again.
+            self._acceptance.refuse((update.update_id,))
 
     async def _deliver(self, inbound: Inbound) -> None:
         # Group chatter not meant for the bot is dropped here, before any file is fetched.
         if inbound.addressed:
-            await self._core.handle(inbound)
+            await self._core.receive(inbound)
+
+    async def _with_admin_fact(self, chat_id: int, sender: Sender) -> Sender:
+        if self._admins is None or sender.is_chat_admin or not sender.user_id.isdigit():
+            return sender
+        return replace(sender, is_chat_admin=await self._admins.is_admin(chat_id, int(sender.user_id)))
 
     async def _on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -241,14 +256,21 @@ class TelegramAdapter:
         if action is None or message is None or lost_topic:
             lang = detect_language("", query.from_user.language_code)
             if message is not None:
-                lang = await self._core.language(chat_key(message), "", query.from_user.language_code)
+                lang = await self._core.language(chat_key(message), query.from_user.language_code)
             await self._answer(query.id, t(lang, "button_stale"), alert=True)
             return
         # First, so the button stops spinning; the work (and its reply) follows.
         await self._answer(query.id)
-        await self._core.press(
-            chat_key(message), action, user_id=str(query.from_user.id), is_group=is_group(message.chat)
-        )
+        group = is_group(message.chat)
+        sender = Sender(str(query.from_user.id), query.from_user.full_name, query.from_user.language_code)
+        if group:
+            sender = await self._with_admin_fact(message.chat.id, sender)
+        # The callback query id makes a double tap or a redelivered update run once.
+        press = Press(chat_key(message), action, sender, is_group=group, press_id=query.id)
+        try:
+            await self._core.press(press)
+        except CoreUnavailable:
+            self._acceptance.refuse((update.update_id,))
 
     async def _answer(self, query_id: str, text: str | None = None, *, alert: bool = False) -> None:
         if self._app is None:

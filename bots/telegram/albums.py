@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from core.chat import ChatKey, Inbound
+from core.inbound import CoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,12 @@ class AlbumCollector:
         *,
         wait_s: float,
         accepted: Callable[[Sequence[int]], None] = lambda _ids: None,
+        refused: Callable[[Sequence[int]], None] = lambda _ids: None,
     ) -> None:
         self._deliver = deliver
         self._wait_s = wait_s
         self._accepted = accepted
+        self._refused = refused
         self._albums: dict[AlbumKey, _Album] = {}
         self._delivering: dict[ChatKey, set[asyncio.Task[None]]] = {}
 
@@ -123,5 +126,11 @@ class AlbumCollector:
     async def _hand_over(self, key: AlbumKey, album: _Album) -> None:
         try:
             await self._deliver(merge(key[1], album.parts))
-        finally:
+        except CoreUnavailable:
+            # Not stored: Telegram keeps (and later re-sends) every part of it.
+            self._refused(album.update_ids)
+            return
+        except BaseException:
             self._accepted(album.update_ids)
+            raise
+        self._accepted(album.update_ids)

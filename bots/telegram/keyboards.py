@@ -11,8 +11,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.chat import Action
-from core.i18n import Lang, action_label
+from core.chat import Action, Button
 
 _PREFIX = "a:"
 _PER_ROW = 3
@@ -31,11 +30,11 @@ def parse_callback(data: object) -> Action | None:
     return _ACTIONS.get(data[len(_PREFIX) :])
 
 
-def keyboard(lang: Lang, actions: Sequence[Action]) -> InlineKeyboardMarkup | None:
-    """Buttons for ``actions`` in rows of three, labelled in ``lang``; ``None`` for no buttons."""
-    unique = list(dict.fromkeys(actions))
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """The core's buttons (labelled already) in rows of three; ``None`` for no buttons."""
+    unique = list({button.action: button for button in buttons}.values())
     if not unique:
         return None
-    buttons = [InlineKeyboardButton(action_label(lang, a), callback_data=callback_data(a)) for a in unique]
-    rows = [buttons[i : i + _PER_ROW] for i in range(0, len(buttons), _PER_ROW)]
+    keys = [InlineKeyboardButton(b.label, callback_data=callback_data(b.action)) for b in unique]
+    rows = [keys[i : i + _PER_ROW] for i in range(0, len(keys), _PER_ROW)]
     return InlineKeyboardMarkup(rows)

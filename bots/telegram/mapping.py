@@ -76,7 +76,9 @@ def sender_of(message: Message) -> Sender | None:
     if user.is_bot:
         # An anonymous group admin posts as the group itself (from_user is @GroupAnonymousBot).
         if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
-            return Sender(f"chat{message.sender_chat.id}", message.sender_chat.title or "", None)
+            return Sender(
+                f"chat{message.sender_chat.id}", message.sender_chat.title or "", None, is_chat_admin=True
+            )
         return None
     return Sender(str(user.id), user.full_name, user.language_code)
 

@@ -27,7 +27,8 @@ class Acceptance:
     An update is accepted when its handler has finished, unless the handler :meth:`defer`\\ s it
     (an album part), in which case it is accepted by an explicit :meth:`accept`. An update still
     waiting after ``patience_s`` stops holding back confirmation (a stuck read-only command must
-    not stall the bot); it is logged.
+    not stall the bot); it is logged. An update the core :meth:`refuse`\\ d (it could not store it)
+    is never confirmed: it holds the offset until it is handed over again and accepted.
     """
 
     def __init__(self, *, patience_s: float = 5.0, clock: Callable[[], float] | None = None) -> None:
@@ -35,6 +36,7 @@ class Acceptance:
         self._clock = clock
         self._waiting: dict[int, float] = {}
         self._deferred: set[int] = set()
+        self._refused: dict[int, float] = {}
         self._processed: dict[int, asyncio.Future[None]] = {}
         self._changed = asyncio.Event()
 
@@ -51,12 +53,38 @@ class Acceptance:
         self._deferred.add(update_id)
 
     def processed(self, update_id: int) -> None:
-        """Its handler has returned (accepted, unless deferred)."""
+        """Its handler has returned (accepted, unless deferred or refused)."""
         future = self._processed.pop(update_id, None)
         if future is not None and not future.done():
             future.set_result(None)
-        if update_id not in self._deferred:
+        if update_id not in self._deferred and update_id not in self._refused:
             self.accept((update_id,))
+
+    def refuse(self, update_ids: Iterable[int]) -> None:
+        """The core could not store these: keep them unconfirmed, to be handed over again."""
+        now = self._now()
+        for update_id in update_ids:
+            self._refused[update_id] = now
+            self._waiting[update_id] = now
+            self._deferred.discard(update_id)
+        self._changed.set()
+
+    def was_refused(self, update_id: int) -> bool:
+        return update_id in self._refused
+
+    def retry(self, update_id: int, after_s: float) -> bool:
+        """True (once) when a refused update should be handed over again, ``after_s`` after refusal."""
+        since = self._refused.get(update_id)
+        if since is None or self._now() - since < after_s:
+            return False
+        del self._refused[update_id]
+        return True
+
+    def forget(self, update_id: int) -> None:
+        """Telegram will send it again by itself (a webhook answered with an error)."""
+        self._refused.pop(update_id, None)
+        self._waiting.pop(update_id, None)
+        self._deferred.discard(update_id)
 
     def accept(self, update_ids: Iterable[int]) -> None:
         """The core has these updates."""
@@ -80,7 +108,7 @@ class Acceptance:
         """The lowest update id the core has not accepted yet (Telegram must keep it and later ones)."""
         now = self._now()
         for update_id, since in list(self._waiting.items()):
-            if now - since > self._patience_s:
+            if now - since > self._patience_s and update_id not in self._refused:
                 log.warning(
                     "update %d not accepted after %.0fs; confirming it anyway", update_id, now - since
                 )

@@ -33,8 +33,7 @@ from bots.telegram.formatting import split_caption, to_html
 from bots.telegram.keyboards import keyboard
 from bots.telegram.links import LinkButton, split_links
 from bots.telegram.settings import TelegramSettings
-from core.chat import Action, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
-from core.i18n import Lang
+from core.chat import Button, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
 from core.mp4_probe import probe_mp4
 from core.ports import ChatUnavailable, DraftRefused, PlatformError, Reaction
 from core.redact import redact
@@ -44,8 +43,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_TEXT = 4096
-LanguageOf = Callable[[ChatKey, str], Awaitable[Lang]]
-"""The chat's language, given the text being sent (the core's rule: stored choice, else the text)."""
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # How many messages' last rendered form are remembered to skip edits that change nothing; the
@@ -83,12 +80,10 @@ class TelegramOutbound:
         bot: Bot,
         settings: TelegramSettings,
         *,
-        language: LanguageOf,
         pacer: Pacer,
         secrets: tuple[str, ...] = (),
     ) -> None:
         self._bot = bot
-        self._language = language
         self._pacer = pacer
         self._secrets = secrets
         self._media_timeout = settings.telegram_media_timeout_s
@@ -111,12 +106,12 @@ class TelegramOutbound:
         return self._limits
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
         return await self._send(chat, text, buttons=buttons, final=final, reply_to=None)
 
     async def send_reply(
-        self, origin: MessageRef, text: str, *, buttons: Sequence[Action] = ()
+        self, origin: MessageRef, text: str, *, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         """A new, formatted message quoting the user's ``origin`` message, so it notifies them."""
         return await self._send(origin.chat, text, buttons=buttons, final=True, reply_to=origin)
@@ -126,12 +121,12 @@ class TelegramOutbound:
         chat: ChatKey,
         text: str,
         *,
-        buttons: Sequence[Action],
+        buttons: Sequence[Button],
         final: bool,
         reply_to: MessageRef | None,
     ) -> MessageRef:
         chat_id, thread_id = _target(chat)
-        markup = await self._markup(chat, text, buttons)
+        markup = self._markup(buttons)
         quote = (
             ReplyParameters(int(reply_to.message_id), allow_sending_without_reply=True)
             if reply_to is not None
@@ -154,10 +149,10 @@ class TelegramOutbound:
         return MessageRef(chat, str(message.message_id))
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
         chat_id, _thread = _target(ref.chat)
-        markup = await self._markup(ref.chat, text, buttons)
+        markup = self._markup(buttons)
         key = (chat_id, int(ref.message_id))
         wanted = (_rendered(text, final), _markup_key(markup))
         if self._shown.get(key) == wanted:
@@ -184,7 +179,7 @@ class TelegramOutbound:
         self._remember(key, (rendered, wanted[1]))
 
     async def send_video(
-        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Action] = ()
+        self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
     ) -> MessageRef:
         chat_id, thread_id = _target(chat)
         # Links become URL buttons under the video; the player gets the size and length up front.
@@ -192,7 +187,7 @@ class TelegramOutbound:
         info = await asyncio.to_thread(probe_mp4, path)
         split = split_caption(text)
         # Buttons go under the last message, which is the follow-up text when there is one.
-        markup = None if split.follow_up else await self._markup(chat, caption, buttons, links)
+        markup = None if split.follow_up else self._markup(buttons, links)
         timeout = self._media_timeout
         message = await self._call(
             chat_id,
@@ -289,12 +284,11 @@ class TelegramOutbound:
                 self._pacer.block(chat_id, retry_after_seconds(exc))
             raise translate(exc, "sendChatAction", self._secrets) from exc
 
-    async def _markup(
-        self, chat: ChatKey, text: str, buttons: Sequence[Action], links: Sequence[LinkButton] = ()
-    ) -> InlineKeyboardMarkup | None:
+    @staticmethod
+    def _markup(buttons: Sequence[Button], links: Sequence[LinkButton] = ()) -> InlineKeyboardMarkup | None:
         if not buttons and not links:
             return None
-        actions = keyboard(await self._language(chat, text), buttons)
+        actions = keyboard(buttons)
         rows = [[InlineKeyboardButton(link.label, url=link.url)] for link in links]
         return InlineKeyboardMarkup([*rows, *(actions.inline_keyboard if actions else ())])
 

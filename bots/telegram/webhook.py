@@ -124,4 +124,8 @@ class WebhookServer:
         self._acceptance.track(update.update_id)
         await self._queue.put(update)
         await self._acceptance.wait_processed(update.update_id, _ANSWER_WITHIN_S)
+        if self._acceptance.was_refused(update.update_id):
+            # Not stored: an error answer makes Telegram send it again later.
+            self._acceptance.forget(update.update_id)
+            return web.Response(status=503, text="not stored, send again")
         return web.Response(text="ok")

@@ -12,17 +12,21 @@ import httpx
 
 from bots.console import ConsoleOutbound, ConsoleSession
 from core.chat import ChatKey
+from core.i18n import t
 from core.nemo.transport import NemoTransport
+from core.ports import Store
 from core.service import NemoBot
 from core.skills import SkillProfile
 from simulator import Scenario, Simulator
-from storage import MemoryStore
+from storage import MemoryStore, SqliteStore
 from tests.flows.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def _run_console(sim: Simulator, tmp_path: Path, lines: str, *, interactive: bool = False) -> str:
+async def _run_console(
+    sim: Simulator, tmp_path: Path, lines: str, *, interactive: bool = False, store: Store | None = None
+) -> str:
     assert sim.base_url is not None
     settings = make_settings(sim.base_url, tmp_path / "data")
     stdout = io.StringIO()
@@ -31,7 +35,7 @@ async def _run_console(sim: Simulator, tmp_path: Path, lines: str, *, interactiv
         def transport_for(profile: SkillProfile) -> NemoTransport:
             return NemoTransport(http, settings.nemo_api_url, profile.attribution("unknown"))
 
-        bot = NemoBot(settings, MemoryStore(), transport_for)
+        bot = NemoBot(settings, store or MemoryStore(), transport_for)
         out = ConsoleOutbound(stream=stdout, interactive=interactive, exports_dir=tmp_path / "exports")
         bot.attach("console", out)
         assert await ConsoleSession(bot, out, io.StringIO(lines)).run() == 0
@@ -51,6 +55,30 @@ async def test_a_piped_session_handles_each_line_in_order_and_exits_at_eof(
     assert generated < exported < credits
     assert list((tmp_path / "exports").glob("*.mp4"))
     assert "\r" not in output
+
+
+async def test_a_second_session_on_the_same_data_dir_answers_every_line(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """Message ids are unique across runs: the second session's lines are not taken as duplicates."""
+    store = await SqliteStore.open(tmp_path / "data" / "nemobot.db")
+    try:
+        first = await _run_console(sim, tmp_path, "/credits\n/credits\n", store=store)
+        second = await _run_console(sim, tmp_path, "/credits\n/credits\n", store=store)
+    finally:
+        await store.close()
+    assert first.count("💳") == second.count("💳") == 2
+
+
+async def test_a_message_that_cannot_be_stored_is_answered_with_a_clear_error(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """The console cannot be re-sent a line: when storing it fails, the user reads why, and the
+    session goes on."""
+    store = await SqliteStore.open(tmp_path / "data" / "nemobot.db")
+    await store.close()  # every call now fails, as a broken disk would
+    output = await _run_console(sim, tmp_path, "hello\n/credits\n", store=store)
+    assert output.count(t("en", "storage_unavailable")) == 2
 
 
 async def test_upload_of_a_local_file_goes_through_the_core(sim: Simulator, tmp_path: Path) -> None:

@@ -87,10 +87,11 @@ async def test_bad_files_are_answered_quickly_and_clearly(harness: Harness, atta
 
 async def test_a_forged_button_press_is_harmless(harness: Harness) -> None:
     """A press for a chat the bot never saw still gets a normal, safe answer."""
-    from core.chat import Action, ChatKey
+    from core.chat import Action, ChatKey, Sender
+    from core.inbound import Press
 
     stranger = ChatKey("test", "never-seen")
-    await asyncio.wait_for(harness.bot.press(stranger, Action.STATUS, user_id="eve"), 2.0)
+    await asyncio.wait_for(harness.bot.press(Press(stranger, Action.STATUS, Sender("eve"))), 2.0)
     await harness.bot.wait_idle(stranger)
     assert harness.out.texts(stranger)
 

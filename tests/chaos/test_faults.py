@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.chat import Action, ChatKey, MessageRef, PlatformLimits
+from core.chat import Button, ChatKey, MessageRef, PlatformLimits
 from core.ports import ChatUnavailable, Job, JobKind, JobState, PlatformRateLimited
 from simulator import Endpoint, Fault, FaultKind, Scenario, Simulator, SimulatorConfig
 from storage import MemoryStore
@@ -67,13 +67,13 @@ class FlakyPlatform(RecordingOutbound):
             raise PlatformRateLimited(0.05)
 
     async def send_text(
-        self, chat: ChatKey, text: str, *, buttons: Sequence[Action] = (), final: bool = True
+        self, chat: ChatKey, text: str, *, buttons: Sequence[Button] = (), final: bool = True
     ) -> MessageRef:
         self._maybe_fail()
         return await super().send_text(chat, text, buttons=buttons, final=final)
 
     async def edit_text(
-        self, ref: MessageRef, text: str, *, buttons: Sequence[Action] = (), final: bool = False
+        self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
         self._maybe_fail()
         await super().edit_text(ref, text, buttons=buttons, final=final)

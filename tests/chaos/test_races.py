@@ -12,7 +12,7 @@ from tests.harness import CHAT, Harness
 async def test_duplicate_platform_updates_run_once(harness: Harness) -> None:
     """The same update delivered three times at once (a redelivery storm) starts one turn."""
     message = harness.message("hello")
-    await asyncio.gather(*(harness.bot.handle(message) for _ in range(3)))
+    await asyncio.gather(*(harness.bot.receive(message) for _ in range(3)))
     await harness.bot.wait_idle(CHAT)
     sent = harness.sim.stats.turns_started
     LEDGER.add(Outcome("duplicate platform updates", turns_accepted=1, turns_sent=sent))
@@ -24,8 +24,8 @@ async def test_two_messages_racing_in_one_chat_are_answered_in_order(harness: Ha
     """Two messages arriving together: both answered, one after the other, each sent once."""
     harness.sim.force_next_turn(Scenario.GENERATION)
     await asyncio.gather(
-        harness.bot.handle(harness.message("make a video of a canyon")),
-        harness.bot.handle(harness.message("tell me about the music you chose")),
+        harness.bot.receive(harness.message("make a video of a canyon")),
+        harness.bot.receive(harness.message("tell me about the music you chose")),
     )
     await harness.bot.wait_idle(CHAT)
     sent = harness.sim.stats.turns_started

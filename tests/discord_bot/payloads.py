@@ -199,12 +199,3 @@ def message_payload(
         data["message_reference"] = {"message_id": reply_to["id"], "channel_id": str(channel.id), "type": 0}
         data["referenced_message"] = reply_to
     return data
-
-
-def attachment_payload(
-    attachment_id: int, filename: str, size: int, url: str, content_type: str | None
-) -> Json:
-    data: Json = {"id": str(attachment_id), "filename": filename, "size": size, "url": url, "proxy_url": url}
-    if content_type:
-        data["content_type"] = content_type
-    return data

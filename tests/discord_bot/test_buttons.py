@@ -72,7 +72,7 @@ async def test_only_the_requester_or_a_moderator_can_cancel(
 
     refused = await discord.slash(world.general, world.bob, "cancel")
     await discord.wait_for(lambda: refused.followups)
-    assert stack.bot.queues.busy(stack.chat(world.general)), "still running after the refusal"
+    assert stack.bot.busy(stack.chat(world.general)), "still running after the refusal"
     moderator = await discord.slash(
         world.general, world.bob, "cancel", permissions=VIEW_AND_CHAT | MANAGE_MESSAGES
     )
@@ -80,6 +80,6 @@ async def test_only_the_requester_or_a_moderator_can_cancel(
     await stack.idle(world.general)
 
     assert refused.ack_flags & EPHEMERAL
-    assert "Only whoever started this" in refused.followups[0].content
+    assert "Only whoever started the work" in refused.followups[0].content
     assert moderator.original is not None
-    assert not stack.bot.queues.busy(stack.chat(world.general))
+    assert not stack.bot.busy(stack.chat(world.general))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.i18n import t
 from simulator import Endpoint, Fault, FaultKind, Scenario, Simulator
 from tests.discord_bot.conftest import Stack, World, running_stack
 from tests.discord_bot.fake_discord import FakeDiscord
@@ -72,6 +73,34 @@ async def test_an_export_over_this_channels_limit_is_linked_even_where_another_g
     assert attached.files
     assert attached.files[0][1] > 10 * MIB
     assert not discord.rejected, "the adapter checked the limit before uploading"
+
+
+async def test_a_double_clicked_export_button_renders_once(
+    stack: Stack, world: World, sim: Simulator
+) -> None:
+    """Two clicks on Export (two interactions, as a double click makes) while the render runs: one
+    render; the second click is told the export is on its way."""
+    discord = world.discord
+    sim.force_next_turn(Scenario.GENERATION)
+    await discord.user_message(world.general, world.ada, "make a video of a city at night", mention=True)
+
+    def offer_message() -> object:
+        return next(
+            (m for m in discord.bot_messages(world.general) if "nemobot:export" in m.custom_ids), None
+        )
+
+    offer = await discord.wait_for(offer_message)
+    await stack.idle(world.general)
+    sim.faults.add(Fault(kind=FaultKind.RENDER_STUCK, endpoint=Endpoint.RENDER_SUBMIT))  # stays running
+    for _click in range(2):
+        await discord.click(offer, world.ada, "nemobot:export")
+    busy = t("en", "export_in_progress")
+    await discord.wait_for(lambda: any(busy in m.content for m in discord.bot_messages(world.general)))
+    await discord.wait_for(lambda: sim.stats.render_submissions == 1 or None)
+    assert sim.stats.render_submissions == 1
+    await discord.slash(world.general, world.ada, "cancel")
+    await stack.idle(world.general)
+    assert sim.stats.render_submissions == 1
 
 
 async def test_a_failed_export_leaves_a_red_job_card_saying_why(

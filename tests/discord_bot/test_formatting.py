@@ -15,6 +15,7 @@ from bots.discord_bot.formatting import MAX_CONTENT, render
 from bots.discord_bot.outbound import UploadTooLarge, translated
 from bots.discord_bot.views import action_for, buttons_view, custom_id
 from core.chat import Action, utf16_length
+from core.i18n import labelled
 from core.ports import ChatUnavailable, MessageGone, PlatformRateLimited
 
 
@@ -87,7 +88,7 @@ async def test_buttons_carry_stable_ids_and_are_never_kept_per_message() -> None
     assert action_for(custom_id(Action.EXPORT)) is Action.EXPORT
     assert action_for("nemobot:rerender") is None
     assert action_for("other:export") is None
-    view = buttons_view("zh", [Action.EXPORT, Action.STATUS])
+    view = buttons_view(labelled("zh", Action.EXPORT, Action.STATUS))
     assert view is not None
     assert view.is_finished(), "stopped: clicks go to the persistent view"
     labels = [item.label for item in view.children if isinstance(item, discord.ui.Button)]

@@ -78,9 +78,9 @@ class TestSharedTokenCaps:
         assert "4 of 5" in texts[-1]
 
 
+@pytest.mark.parametrize("settings_changes", [{"nemobot_messages_per_minute": 3}])
 async def test_rapid_messages_are_throttled_with_one_warning(harness: Harness) -> None:
     """Past the per-minute limit a user gets one 'slow down' and the rest are skipped."""
-    harness.bot.gate._settings = harness.bot.settings.model_copy(update={"nemobot_messages_per_minute": 3})
     replies = [await harness.say("/help") for _ in range(6)]
     assert all(replies[i] for i in range(3))
     assert "quickly" in replies[3][0]

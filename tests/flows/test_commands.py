@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.chat import Action, Sender
+from core.inbound import Press
 from core.skills import PROFILES
 from simulator import Endpoint, Scenario
 from tests.flows.conftest import CHAT, Harness
@@ -118,7 +119,7 @@ async def test_a_huge_message_is_refused_with_the_limit(harness: Harness) -> Non
 
 async def test_buttons_run_the_same_actions_as_commands(harness: Harness) -> None:
     """Pressing Credits is the same as typing /credits."""
-    await harness.bot.press(CHAT, Action.CREDITS, user_id="u1")
+    await harness.bot.press(Press(CHAT, Action.CREDITS, Sender("u1")))
     await harness.bot.wait_idle(CHAT)
     assert any(char.isdigit() for char in harness.out.messages[-1].text)
 
@@ -126,6 +127,6 @@ async def test_buttons_run_the_same_actions_as_commands(harness: Harness) -> Non
 async def test_a_redelivered_button_press_runs_once(harness: Harness) -> None:
     """The same press id twice (a platform redelivery) runs the action once."""
     for _ in range(2):
-        await harness.bot.press(CHAT, Action.CREDITS, user_id="u1", press_id="cb-1")
+        await harness.bot.press(Press(CHAT, Action.CREDITS, Sender("u1"), press_id="cb-1"))
     await harness.bot.wait_idle(CHAT)
     assert len(harness.out.messages) == 1

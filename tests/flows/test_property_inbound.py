@@ -75,7 +75,7 @@ async def _run(
         chat = ChatKey("p", "1")
         for text, files, group, addressed, mid, locale in batch:
             inbound = Inbound(chat, Sender("u", "U", locale), text, files, addressed, mid, group)
-            await asyncio.wait_for(bot.handle(inbound), 10)
+            await asyncio.wait_for(bot.receive(inbound), 10)
         await asyncio.wait_for(bot.wait_idle(chat), 20)
         await bot.stop()
         for message in out.messages:

@@ -33,7 +33,7 @@ async def test_a_render_in_progress_is_resumed_after_a_restart_and_delivered_onc
         sim.force_next_turn(Scenario.GENERATION)
         await first.say("make a video of mountains")
         sim.config.render_seconds = 400.0  # ~0.8 s at the fast time scale: long enough to stop mid-render
-        await first.bot.handle(first.message("/export"))
+        await first.bot.receive(first.message("/export"))
 
         async def render_submitted() -> bool:
             jobs = await store.open_jobs()
@@ -67,7 +67,7 @@ async def test_a_turn_running_at_a_restart_is_reported_from_state_not_resent(
         sim.force_next_turn(
             Scenario.GENERATION, faults=[Fault(kind=FaultKind.SSE_HEARTBEATS_ONLY, seconds=0.5)]
         )
-        await first.bot.handle(first.message("make a video of a desert"))
+        await first.bot.receive(first.message("make a video of a desert"))
 
         async def turn_running() -> bool:
             # Running in the store *and* accepted by the backend (under load the two are apart).
@@ -99,8 +99,8 @@ async def test_a_message_accepted_but_not_yet_sent_is_sent_after_a_restart(harne
     harness.sim.force_next_turn(
         Scenario.GENERATION, faults=[Fault(kind=FaultKind.SSE_HEARTBEATS_ONLY, seconds=0.5)]
     )
-    await harness.bot.handle(harness.message("make a video of snow"))
-    await harness.bot.handle(harness.message("now tell me a joke"))
+    await harness.bot.receive(harness.message("make a video of snow"))
+    await harness.bot.receive(harness.message("now tell me a joke"))
     await asyncio.sleep(0.2)
     await harness.bot.stop()
     open_jobs = await harness.store.open_jobs()

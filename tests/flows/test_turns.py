@@ -69,12 +69,9 @@ async def test_a_turn_that_never_changes_anything_after_a_drop_ends_with_a_clear
     assert "again" in texts[-1].lower()
 
 
-async def test_heartbeats_only_times_out_with_a_clear_message(
-    harness: Harness, settings_changes: dict[str, Any]
-) -> None:
+@pytest.mark.parametrize("settings_changes", [{"nemo_sse_idle_timeout_s": 0.3}])
+async def test_heartbeats_only_times_out_with_a_clear_message(harness: Harness) -> None:
     """A stream of nothing but heartbeats ends the turn with a timeout message, never silence."""
-    harness.bot.settings = harness.bot.settings.model_copy(update={"nemo_sse_idle_timeout_s": 0.3})
-    harness.bot.accounts._settings = harness.bot.settings
     harness.sim.force_next_turn(
         Scenario.CHAT, faults=[Fault(kind=FaultKind.SSE_HEARTBEATS_ONLY, seconds=3.0)]
     )
@@ -150,8 +147,8 @@ async def test_rate_limited_calls_wait_and_retry_once(harness: Harness) -> None:
 async def test_messages_during_a_turn_are_queued_in_order_and_the_user_is_told(harness: Harness) -> None:
     """A second message while a turn runs is queued, announced, and handled after the first."""
     harness.sim.force_next_turn(Scenario.GENERATION)
-    await harness.bot.handle(harness.message("make a video of the sea"))
-    await harness.bot.handle(harness.message("what did you make?"))
+    await harness.bot.receive(harness.message("make a video of the sea"))
+    await harness.bot.receive(harness.message("what did you make?"))
     await harness.bot.wait_idle(CHAT)
     texts = harness.out.texts(CHAT)
     queued = [i for i, text in enumerate(texts) if "queue" in text.lower()]
@@ -165,8 +162,8 @@ async def test_different_chats_run_in_parallel(harness: Harness) -> None:
     started = asyncio.get_running_loop().time()
     harness.sim.force_next_turn(Scenario.GENERATION)
     await asyncio.gather(
-        harness.bot.handle(harness.message("make a video of a dog")),
-        harness.bot.handle(harness.message("make a video of a cat", chat=other)),
+        harness.bot.receive(harness.message("make a video of a dog")),
+        harness.bot.receive(harness.message("make a video of a cat", chat=other)),
     )
     await asyncio.gather(harness.bot.wait_idle(CHAT), harness.bot.wait_idle(other))
     assert harness.out.texts(CHAT)
@@ -179,9 +176,9 @@ async def test_cancel_stops_relaying_and_says_so_honestly(harness: Harness) -> N
     harness.sim.force_next_turn(
         Scenario.GENERATION, faults=[Fault(kind=FaultKind.SSE_HEARTBEATS_ONLY, seconds=5.0)]
     )
-    await harness.bot.handle(harness.message("make a video of a train"))
+    await harness.bot.receive(harness.message("make a video of a train"))
     await asyncio.sleep(0.3)
-    await harness.bot.handle(harness.message("/cancel"))
+    await harness.bot.receive(harness.message("/cancel"))
     await harness.bot.wait_idle(CHAT)
     assert any("stop" in text.lower() for text in harness.out.texts(CHAT))
     texts = await harness.say("/cancel")
@@ -192,8 +189,8 @@ async def test_cancel_stops_relaying_and_says_so_honestly(harness: Harness) -> N
 async def test_duplicate_platform_messages_are_ignored(harness: Harness) -> None:
     """The same platform message id twice produces one reply and one backend turn."""
     message = harness.message("hello")
-    await harness.bot.handle(message)
-    await harness.bot.handle(message)
+    await harness.bot.receive(message)
+    await harness.bot.receive(message)
     await harness.bot.wait_idle(CHAT)
     assert harness.sim.stats.run_sse_calls(await harness.session_id()) == 1
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from core.chat import Attachment, PlatformLimits
+from core.i18n import t
 from simulator import Endpoint, SimulatorConfig
 from tests.flows.conftest import Harness
 
@@ -129,6 +130,17 @@ async def test_an_attachment_shorter_than_its_size_ends_in_a_clear_failure_not_a
     assert "failed" in last.text
     assert "%" not in last.text
     assert harness.sim.stats.uploaded_files == 0
+
+
+async def test_a_lost_session_during_an_upload_by_link_is_replaced_once(harness: Harness) -> None:
+    """1002 on the import: the user hears why, a fresh session takes the link, once."""
+    await harness.say("hello")
+    old = await harness.session_id()
+    harness.sim.delete_session(old)
+    texts = await harness.say("https://example.com/media/dance.mp4")
+    assert await harness.session_id() != old
+    assert t("en", "session_expired") in texts
+    assert "dance.mp4" in texts[-1]
 
 
 @pytest.mark.parametrize(

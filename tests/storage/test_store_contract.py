@@ -148,6 +148,16 @@ async def test_twenty_concurrent_claims_of_one_message_have_exactly_one_winner(s
     assert results.count(True) == 1
 
 
+async def test_a_released_claim_can_be_claimed_again(store: Store) -> None:
+    """release_message undoes one claim (an event that could not be stored after all), no other."""
+    assert await store.claim_message(GROUP, "m1")
+    assert await store.claim_message(GROUP, "m2")
+    await store.release_message(GROUP, "m1")
+    await store.release_message(GROUP, "never-claimed")  # harmless
+    assert await store.claim_message(GROUP, "m1")
+    assert not await store.claim_message(GROUP, "m2")
+
+
 async def test_pruning_forgets_only_claims_older_than_the_cutoff(
     store: MemoryStore | SqliteStore, clock: Clock
 ) -> None:
@@ -244,6 +254,21 @@ async def test_usage_counts_events_by_day_user_and_kind(store: Store) -> None:
     assert await store.usage(GROUP, "2025-03-01", user_id="u3") == 0
     assert await store.usage(GROUP, "2025-03-02") == 1
     assert await store.usage(GROUP, "2025-03-03") == 0
+
+
+async def test_a_users_usage_adds_up_over_every_chat_of_the_platform(store: Store) -> None:
+    """user_usage sums one user's events over chats and topics of one platform and one day."""
+    await store.add_usage(GROUP, "u1", "turn", "2025-03-01")
+    await store.add_usage(TOPIC, "u1", "turn", "2025-03-01")
+    await store.add_usage(ChatKey("telegram", "555"), "u1", "export", "2025-03-01")
+    await store.add_usage(ChatKey("discord", "555"), "u1", "turn", "2025-03-01")  # another platform
+    await store.add_usage(GROUP, "u2", "turn", "2025-03-01")
+    await store.add_usage(GROUP, "u1", "turn", "2025-03-02")
+
+    assert await store.user_usage("telegram", "u1", "2025-03-01") == 3
+    assert await store.user_usage("telegram", "u1", "2025-03-01", kind="turn") == 2
+    assert await store.user_usage("discord", "u1", "2025-03-01") == 1
+    assert await store.user_usage("telegram", "u3", "2025-03-01") == 0
 
 
 async def test_usage_of_another_chat_or_thread_is_counted_apart(store: Store) -> None:

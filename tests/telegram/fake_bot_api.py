@@ -64,6 +64,10 @@ class FakeBotApi:
         self.flood = Flood()
         self.reject_html = False
         self.blocked_chats: set[int] = set()
+        # (chat id, user id) pairs getChatMember reports as "administrator".
+        self.chat_admins: set[tuple[int, int]] = set()
+        # File downloads send their first bytes, then hang (a stalled CDN), while this is set.
+        self.stall_downloads = False
         # Set to a directory to behave like `telegram-bot-api --local`: files by absolute path.
         self.local_dir: Path | None = None
         self.calls: list[Call] = []
@@ -291,6 +295,14 @@ class FakeBotApi:
         self._notify()
         if stored is None or stored.data is None:
             return web.Response(status=404, text="Not Found")
+        if self.stall_downloads:
+            response = web.StreamResponse(headers={"Content-Length": str(len(stored.data))})
+            await response.prepare(request)
+            await response.write(stored.data[:65_536])
+            while not self.stopping:
+                async with self.changed:
+                    await self.changed.wait()
+            return response
         return web.Response(body=stored.data, content_type="application/octet-stream")
 
     # Rules shared by the methods -----------------------------------------------------------------

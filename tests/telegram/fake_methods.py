@@ -242,6 +242,30 @@ async def answer_callback_query(api: FakeBotApi, call: Call) -> Any:
     return True
 
 
+async def get_chat_member(api: FakeBotApi, call: Call) -> Any:
+    chat_id, user_id = int(call.params["chat_id"]), int(call.params["user_id"])
+    status = "administrator" if (chat_id, user_id) in api.chat_admins else "member"
+    user = {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+    if status == "administrator":
+        return {
+            "status": status,
+            "user": user,
+            "can_be_edited": False,
+            "is_anonymous": False,
+            "can_manage_chat": True,
+            "can_delete_messages": True,
+            "can_manage_video_chats": False,
+            "can_restrict_members": True,
+            "can_promote_members": False,
+            "can_change_info": False,
+            "can_invite_users": True,
+            "can_post_stories": False,
+            "can_edit_stories": False,
+            "can_delete_stories": False,
+        }
+    return {"status": status, "user": user}
+
+
 async def delete_message(api: FakeBotApi, call: Call) -> Any:
     """The bot's own messages anywhere (within 48 h); users' messages in private chats, and in
     groups only where the bot was made an admin (``api.admin_in``)."""
@@ -268,6 +292,7 @@ METHODS: dict[str, Handler] = {
     "deleteWebhook": delete_webhook,
     "setMyCommands": set_my_commands,
     "answerCallbackQuery": answer_callback_query,
+    "getChatMember": get_chat_member,
     "deleteMessage": delete_message,
 }
 

@@ -46,6 +46,8 @@ class TelegramHarness:
     store: SqliteStore | None = None
     bot: NemoBot | None = None
     adapter: TelegramAdapter | None = None
+    # A short lock wait lets a test hold the database locked and see writes fail quickly.
+    store_busy_timeout_ms: int = 5000
 
     @property
     def updates(self) -> Updates:
@@ -68,7 +70,9 @@ class TelegramHarness:
     async def start(self) -> None:
         assert self.sim.base_url is not None
         settings = make_settings(self.sim.base_url, self.tmp_path / "data", **self.core_changes)
-        self.store = await SqliteStore.open(self.tmp_path / "data" / "nemobot.db")
+        self.store = await SqliteStore.open(
+            self.tmp_path / "data" / "nemobot.db", busy_timeout_ms=self.store_busy_timeout_ms
+        )
 
         def transport_for(profile: SkillProfile) -> NemoTransport:
             return NemoTransport(

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from bots.telegram.formatting import CAPTION_LIMIT, split_caption, to_html
 from bots.telegram.keyboards import callback_data, keyboard, parse_callback
 from core.chat import Action, utf16_length
+from core.i18n import labelled
 from tests.telegram.fake_html import parse_html
 
 
@@ -60,11 +61,12 @@ def test_every_action_survives_the_round_trip_through_callback_data() -> None:
 def test_buttons_are_labelled_in_the_chat_language_three_to_a_row() -> None:
     """Five actions make rows of three and two; duplicates are dropped."""
     markup = keyboard(
-        "zh", [Action.EXPORT, Action.STATUS, Action.CREDITS, Action.NEW, Action.CANCEL, Action.EXPORT]
+        labelled("zh", Action.EXPORT, Action.STATUS, Action.CREDITS, Action.NEW, Action.CANCEL)
+        + labelled("zh", Action.EXPORT)
     )
     assert markup is not None
     rows = markup.inline_keyboard
     assert [len(row) for row in rows] == [3, 2]
     assert rows[0][0].text == "导出"
     assert rows[0][0].callback_data == "a:export"
-    assert keyboard("en", []) is None
+    assert keyboard([]) is None

@@ -41,7 +41,7 @@ async def test_a_token_telegram_rejects_fails_start_up_and_leaves_nothing_behind
         with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN") as caught:
             await adapter.start()
         await adapter.stop()  # harmless after a failed start
-    assert "telegram" not in core.outbounds
+    assert not core.attached("telegram")
     secret = WRONG_TOKEN.split(":")[1]
     assert secret not in caplog.text
     assert secret not in "".join(traceback.format_exception(caught.value))

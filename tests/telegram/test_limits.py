@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from core.chat import Action, ChatKey
+from core.i18n import labelled
 from core.replies import send_safely
 from simulator import Scenario
 from tests.telegram.fake_bot_api import MB
@@ -38,7 +39,7 @@ async def test_a_video_caption_over_1024_keeps_its_first_line_and_the_rest_follo
     clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" * 100)
     caption = "✅ Your video is ready.\n" + "details " * 300
     await telegram.adapter.outbound.send_video(
-        ChatKey("telegram", str(chat["id"])), clip, caption=caption, buttons=(Action.NEW,)
+        ChatKey("telegram", str(chat["id"])), clip, caption=caption, buttons=labelled("en", Action.NEW)
     )
     video, rest = telegram.fake.sent(chat["id"])
     assert (video.method, video.params["caption"]) == ("sendVideo", "✅ Your video is ready.")

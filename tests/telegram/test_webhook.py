@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import httpx
@@ -49,6 +50,33 @@ async def test_webhook_updates_are_answered_only_with_the_secret_and_only_once(
         assert garbage.status_code == 400
     [text] = fake.texts(chat["id"])
     assert text.startswith("💳")
+
+
+async def test_an_update_the_core_cannot_store_gets_an_error_answer_then_is_taken(
+    telegram: TelegramHarness,
+) -> None:
+    """The database is locked: 503, so Telegram delivers it again; once unlocked: 200 and answered."""
+    await telegram.stop()
+    telegram.store_busy_timeout_ms = 20
+    await telegram.start()
+    assert telegram.adapter is not None
+    url = f"http://127.0.0.1:{telegram.adapter.webhook_port}/tg/hook"
+    chat = telegram.updates.private()
+    update = telegram.updates.message(chat, "/help", push=False) | {"update_id": 78}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    lock = sqlite3.connect(telegram.tmp_path / "data" / "nemobot.db", isolation_level=None)
+    async with httpx.AsyncClient() as client:
+        try:
+            lock.execute("BEGIN EXCLUSIVE")
+            refused = await client.post(url, json=update, headers=headers)
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        taken = await client.post(url, json=update, headers=headers)
+    assert (refused.status_code, taken.status_code) == (503, 200)
+    assert telegram.bot is not None
+    await telegram.bot.wait_idle(chat_of(update))
+    assert len(telegram.fake.texts(chat["id"])) == 1
 
 
 @pytest.mark.parametrize(

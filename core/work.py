@@ -1,0 +1,423 @@
+"""Queued work: every job the bot accepts, stored before it starts, run one at a time per chat.
+
+Routing and commands hand work here; nothing else touches the per-chat queues. A job is saved
+before the event that caused it is acknowledged, a /cancel marks what it stops as cancelled in the
+store (so no restart resumes it), and any work that fails unexpectedly tells its chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from core.access import Gate
+from core.accounts import Accounts
+from core.acknowledge import acknowledge
+from core.chat import Attachment, ChatKey, MessageRef, Sender
+from core.chat_queue import ChatQueues, Item
+from core.context import ChatContext
+from core.explain import explain
+from core.exports import ExportFlow, RenderRequest
+from core.i18n import Lang, t
+from core.inbound import CoreUnavailable
+from core.intents import parse_command
+from core.nemo.errors import NemoError
+from core.ports import ChatRecord, Job, JobKind, JobState, Outbound, PlatformError, Reaction, Store
+from core.replies import send_safely
+from core.settings import Settings
+from core.turns import TurnRelay, resume_interrupted_turn
+from core.uploads import upload_attachments, upload_urls
+
+log = logging.getLogger(__name__)
+
+# A turn's ``detail`` before it is sent: the links to import first (JSON list after the marker).
+_LINKS_FIRST = "links-first:"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One accepted message or press: where to answer, in which language, who asked, and the chat's
+    record as read once when the event arrived (``None``: the chat is new)."""
+
+    chat: ChatKey
+    out: Outbound
+    lang: Lang
+    sender: Sender
+    is_group: bool = False
+    record: ChatRecord | None = None
+    # True when ``out`` answers only the sender (a Discord ephemeral reply).
+    private: bool = False
+    # Where answers only the sender should see go (refusals), where the platform has such replies.
+    aside: Outbound | None = None
+    # The user's message that asked (reactions, and the reply a slow result quotes).
+    origin: MessageRef | None = None
+
+    @property
+    def user_token(self) -> str | None:
+        return self.record.user_token if self.record is not None else None
+
+
+class Work:
+    """The one owner of queued work: jobs, caps on turns and exports, cancel, and resume."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        accounts: Accounts,
+        gate: Gate,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._accounts = accounts
+        self._gate = gate
+        self._sleep = sleep
+        self._queues = ChatQueues()
+        self._stopping = False
+        self._starting_exports: set[ChatKey] = set()
+
+    # Building blocks ---------------------------------------------------------------------------
+
+    async def context(
+        self, chat: ChatKey, out: Outbound, lang: Lang, *, is_group: bool, origin: MessageRef | None = None
+    ) -> ChatContext:
+        """The collaborators of one piece of work. The record is read when the work starts: it may
+        have changed while the work waited (a session created by the work before it)."""
+        return ChatContext(
+            chat=chat,
+            lang=lang,
+            out=out,
+            account=await self._accounts.account(chat),
+            accounts=self._accounts,
+            store=self._store,
+            settings=self._settings,
+            is_group=is_group,
+            origin=origin,
+            sleep=self._sleep,
+            stopping=lambda: self._stopping,
+        )
+
+    @staticmethod
+    def new_job(chat: ChatKey, kind: JobKind, *, payload: str = "", requester: str | None = None) -> Job:
+        now = datetime.now(UTC)
+        return Job(
+            job_id=uuid.uuid4().hex,
+            chat=chat,
+            kind=kind,
+            state=JobState.ACCEPTED,
+            created_at=now,
+            updated_at=now,
+            payload=payload,
+            requester=requester,
+        )
+
+    async def allowed(self, req: Request, kind: str) -> bool:
+        """Daily caps on a shared operator token (turns and exports, per user across every chat);
+        counts the event when it is allowed. Storage failing here means the event is not accepted."""
+        try:
+            allowance = await self._gate.allowance(req.chat, req.sender.user_id, req.user_token)
+            if not allowance.exhausted:
+                await self._gate.record_use(req.chat, req.sender.user_id, kind)
+                return True
+        except Exception as exc:  # broad on purpose: any store failure means "not accepted"
+            log.error("counting a %s in %s failed: %s", kind, req.chat, exc)
+            raise CoreUnavailable(t(req.lang, "storage_unavailable")) from exc
+        cap = (
+            allowance.user_cap
+            if allowance.user_left is not None and allowance.user_left <= 0
+            else allowance.chat_cap
+        )
+        await send_safely(req.out, req.chat, t(req.lang, "daily_limit", cap=cap))
+        return False
+
+    async def submit(
+        self,
+        req: Request,
+        label: str,
+        work: Callable[[], Awaitable[None]],
+        *,
+        job: Job | None = None,
+        requester: str | None = None,
+    ) -> None:
+        """Queue ``work`` in the chat's lane; the chat hears when it waits, and when it fails."""
+        item = Item(self._guarded(req.chat, req.out, req.lang, work), label, requester, job)
+        ahead = self._queues.submit(req.chat, item)
+        if ahead:
+            await send_safely(req.out, req.chat, t(req.lang, "queued", ahead=ahead))
+
+    def _guarded(
+        self, chat: ChatKey, out: Outbound, lang: Lang, work: Callable[[], Awaitable[None]]
+    ) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            try:
+                await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # broad on purpose: one catch per work item: logged, the chat told
+                log.exception("work in %s failed", chat)
+                await send_safely(out, chat, t(lang, "error_generic"))
+
+        return run
+
+    # Kinds of work -----------------------------------------------------------------------------
+
+    async def turn(self, req: Request, text: str, *, urls: tuple[str, ...] = ()) -> None:
+        """A chat turn (with the links to import first); stored before it is queued."""
+        if not await self.allowed(req, "turn"):
+            return
+        job = self.new_job(req.chat, JobKind.TURN, payload=text, requester=req.sender.user_id)
+        if urls:
+            # Stored with the turn, so a restart imports them before sending it.
+            job.detail = _LINKS_FIRST + json.dumps(list(urls))
+        await self._accepted(req, job)
+        await acknowledge(req.out, req.origin, Reaction.SEEN)
+        await self.submit(
+            req, "turn", lambda: self._run_turn(req, job, urls), job=job, requester=job.requester
+        )
+
+    async def _run_turn(self, req: Request, job: Job, urls: tuple[str, ...]) -> None:
+        ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group, origin=req.origin)
+        await self._links_then_turn(ctx, job, urls)
+
+    async def _links_then_turn(self, ctx: ChatContext, job: Job, urls: tuple[str, ...]) -> None:
+        if urls and not await upload_urls(ctx, urls):
+            await self._end(job, JobState.FAILED, "the links could not be imported")
+            return
+        job.detail = ""
+        await TurnRelay(ctx, job).run()
+
+    async def upload(self, req: Request, attachments: tuple[Attachment, ...], *, caption: str) -> None:
+        """Files (and the caption instruction for them), stored as an upload job before queueing."""
+        instruction = caption if caption and parse_command(caption) is None else ""
+        names = [a.name for a in attachments]
+        job = self.new_job(
+            req.chat,
+            JobKind.UPLOAD,
+            payload=json.dumps({"files": names, "caption": instruction}),
+            requester=req.sender.user_id,
+        )
+        await self._accepted(req, job)
+        await acknowledge(req.out, req.origin, Reaction.SEEN)
+
+        async def work() -> None:
+            ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group, origin=req.origin)
+            received = await upload_attachments(ctx, attachments, on_progress_message=self._noting(job))
+            if not received or not instruction or not await self.allowed(req, "turn"):
+                await self._end(job, JobState.DONE if received else JobState.FAILED)
+                # No turn follows (its end would react): the upload itself is the end.
+                await acknowledge(req.out, req.origin, Reaction.DONE if received else Reaction.FAILED)
+                return
+            # The caption is the instruction for what was just uploaded: the same job runs it.
+            job.kind = JobKind.TURN
+            job.payload = instruction
+            await TurnRelay(ctx, job).run()
+
+        await self.submit(req, "upload", work, job=job, requester=job.requester)
+
+    def _noting(self, job: Job) -> Callable[[MessageRef], Awaitable[None]]:
+        async def note(ref: MessageRef) -> None:
+            # Remembered so a restart can turn "Uploading… 34%" into a clear word on what to resend.
+            job.status_message_id = ref.message_id
+            job.state = JobState.RUNNING
+            job.updated_at = datetime.now(UTC)
+            await self._store.save_job(job)
+
+        return note
+
+    async def url_upload(self, req: Request, urls: tuple[str, ...]) -> None:
+        """Media imported by link; stored, so a restart imports them again."""
+        job = self.new_job(
+            req.chat, JobKind.UPLOAD, payload=json.dumps({"urls": list(urls)}), requester=req.sender.user_id
+        )
+        await self._accepted(req, job)
+
+        async def work() -> None:
+            ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+            ok = await upload_urls(ctx, urls)
+            await self._end(job, JobState.DONE if ok else JobState.FAILED)
+
+        await self.submit(req, "upload", work, job=job, requester=job.requester)
+
+    async def export(self, req: Request, *, resolution: str | None = None, force: bool = False) -> None:
+        """A render (at ``resolution``, else the backend's default; ``force``: even of a draft
+        rendered before), counted against the daily caps like a turn; stored before it is queued.
+
+        While one is running or waiting in the chat, another (a double tap) starts nothing."""
+        # Checked and marked before the first await: two taps handled concurrently see each other.
+        if req.chat in self._starting_exports:
+            await send_safely(req.out, req.chat, t(req.lang, "export_in_progress"))
+            return
+        self._starting_exports.add(req.chat)
+        try:
+            if await self._exporting(req.chat):
+                await send_safely(req.out, req.chat, t(req.lang, "export_in_progress"))
+                return
+            if not await self.allowed(req, "export"):
+                return
+            # A render job's payload is what was asked for: resolution, force (see core/exports.py).
+            payload = RenderRequest(resolution=resolution, force=force).encode()
+            job = self.new_job(req.chat, JobKind.RENDER, payload=payload, requester=req.sender.user_id)
+            await self._accepted(req, job)
+
+            async def work() -> None:
+                ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+                await ExportFlow(ctx, job).start()
+
+            await self.submit(req, "export", work, job=job, requester=job.requester)
+        finally:
+            self._starting_exports.discard(req.chat)
+
+    async def _exporting(self, chat: ChatKey) -> bool:
+        if any(label.endswith("export") for label in self._queues.labels(chat)):
+            return True
+        return any(job.chat == chat and job.kind is JobKind.RENDER for job in await self._store.open_jobs())
+
+    async def new_session(self, req: Request) -> None:
+        """``/new``: a fresh backend session, in order after the chat's earlier work."""
+
+        async def work() -> None:
+            ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+            try:
+                await ctx.session_id(fresh=True)
+            except NemoError as exc:
+                await send_safely(req.out, req.chat, explain(exc, ctx.account, req.lang))
+                return
+            await send_safely(req.out, req.chat, t(req.lang, "session_new"))
+
+        await self.submit(req, "new", work, requester=req.sender.user_id)
+
+    async def _accepted(self, req: Request, job: Job) -> None:
+        """Store a new job; if that fails the event was not accepted (:class:`CoreUnavailable`)."""
+        try:
+            await self._store.save_job(job)
+        except Exception as exc:  # broad on purpose: any store failure means "not accepted"
+            log.error("storing a %s job in %s failed: %s", job.kind, job.chat, exc)
+            raise CoreUnavailable(t(req.lang, "storage_unavailable")) from exc
+
+    async def _end(self, job: Job, state: JobState, detail: str = "") -> None:
+        job.state = state
+        job.updated_at = datetime.now(UTC)
+        if detail:
+            job.detail = detail
+        await self._store.save_job(job)
+
+    # Who, cancel, wait -------------------------------------------------------------------------
+
+    async def requesters(self, chat: ChatKey) -> set[str]:
+        """Who asked for the work running, waiting or stored open in this chat."""
+        stored = {job.requester for job in await self._store.open_jobs() if job.chat == chat}
+        return self._queues.requesters(chat) | {r for r in stored if r is not None}
+
+    def busy(self, chat: ChatKey) -> bool:
+        return self._queues.busy(chat) > 0
+
+    async def cancel(self, chat: ChatKey) -> tuple[bool, int]:
+        """Stop the running work and drop the waiting work; their jobs are stored as cancelled at
+        once, so no restart resumes them. Returns (was running, dropped count)."""
+        running, dropped = self._queues.cancel(chat)
+        for item in [*dropped, *([running] if running is not None else [])]:
+            if item.job is not None and item.job.state.open:
+                await self._end(item.job, JobState.CANCELLED, "cancelled by the user")
+        return running is not None, len(dropped)
+
+    async def wait_idle(self, chat: ChatKey) -> None:
+        await self._queues.wait_idle(chat)
+
+    # Restart -----------------------------------------------------------------------------------
+
+    async def resume(
+        self, outbounds: Mapping[str, Outbound], language: Callable[[ChatKey], Awaitable[Lang]]
+    ) -> int:
+        """Resume every open job after a restart; returns how many were picked up."""
+        resumed = 0
+        for job in await self._store.open_jobs():
+            out = outbounds.get(job.chat.platform)
+            if out is None:
+                continue
+            lang = await language(job.chat)
+            req = Request(job.chat, out, lang, Sender(job.requester or ""))
+            item = Item(
+                self._guarded(job.chat, out, lang, self._resumed(req, job)),
+                f"resume-{'export' if job.kind is JobKind.RENDER else job.kind}",
+                job.requester,
+                job,
+            )
+            self._queues.submit(job.chat, item)
+            resumed += 1
+        if resumed:
+            log.info("resumed %d open job(s)", resumed)
+        return resumed
+
+    def _resumed(self, req: Request, job: Job) -> Callable[[], Awaitable[None]]:
+        async def work() -> None:
+            ctx = await self.context(job.chat, req.out, req.lang, is_group=False)
+            if job.kind is JobKind.RENDER:
+                flow = ExportFlow(ctx, job)
+                await (flow.resume() if job.state is not JobState.ACCEPTED else flow.start())
+            elif job.kind is JobKind.UPLOAD:
+                await self._resume_upload(ctx, job)
+            elif job.state is JobState.ACCEPTED:
+                # Never sent to the backend: sending it now is its first and only send.
+                await self._links_then_turn(ctx, job, _stored_links(job.detail))
+            else:
+                await resume_interrupted_turn(ctx, job)
+
+        return work
+
+    async def _resume_upload(self, ctx: ChatContext, job: Job) -> None:
+        """An upload cut by a restart: links are imported again; files must be sent again (the
+        platform's file handle did not survive), and the user is told exactly which."""
+        payload = _json_object(job.payload)
+        urls = tuple(str(url) for url in _strings(payload.get("urls")))
+        if urls:
+            ok = await upload_urls(ctx, urls)
+            await self._end(job, JobState.DONE if ok else JobState.FAILED, "links imported after a restart")
+            return
+        files = ", ".join(_strings(payload.get("files"))) or "—"
+        caption = str(payload.get("caption") or "")
+        text = t(ctx.lang, "upload_interrupted", files=files)
+        if caption:
+            text += "\n" + t(ctx.lang, "upload_interrupted_caption", caption=caption[:300])
+        if job.status_message_id is not None and job.status_message_id:
+            try:
+                await ctx.out.edit_text(MessageRef(ctx.chat, job.status_message_id), text, final=True)
+            except PlatformError:
+                await send_safely(ctx.out, ctx.chat, text)
+        else:
+            await send_safely(ctx.out, ctx.chat, text)
+        await self._end(job, JobState.FAILED, "interrupted by a restart; the user was asked to resend")
+
+    async def stop(self) -> None:
+        """Stop all work; accepted jobs stay open in the store and :meth:`resume` picks them up."""
+        self._stopping = True
+        await self._queues.shutdown()
+
+
+def _json_object(payload: str) -> dict[str, object]:
+    try:
+        value = json.loads(payload) if payload.startswith("{") else None
+    except ValueError:
+        value = None
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: object) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _stored_links(detail: str) -> tuple[str, ...]:
+    """The links a turn waiting to be sent must import first (stored in its ``detail``)."""
+    if not detail.startswith(_LINKS_FIRST):
+        return ()
+    try:
+        urls = json.loads(detail.removeprefix(_LINKS_FIRST))
+    except ValueError:
+        return ()
+    return tuple(str(url) for url in urls) if isinstance(urls, list) else ()
