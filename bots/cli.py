@@ -1,4 +1,5 @@
-"""The ``nemobot`` command: ``demo``, ``console``, ``simulator`` (and ``run`` for the chat platforms)."""
+"""The ``nemobot`` command: ``demo``, ``console``, ``simulator``, ``run`` (the chat platforms), ``check``
+(what works in this configuration) and ``migrate-store`` (SQLite to PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from bots.logs import use_json_lines
+from bots.startup import StartupFailed
 from core.redact import configure_logging
 from core.settings import Settings, SettingsError, load_settings
+from storage import SchemaTooNewError
+from storage.pg_migrations import PgSchemaTooNewError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="chat in the terminal against the built-in simulator (no network)")
     commands.add_parser("console", help="chat in the terminal against NEMO_API_URL")
     commands.add_parser("run", help="run the Telegram and/or Discord bots that have a token set")
+    commands.add_parser(
+        "check", help="validate the settings and reach the store, NemoVideo and each configured platform"
+    )
+    move = commands.add_parser(
+        "migrate-store", help="copy a SQLite deployment's data into PostgreSQL (tokens stay encrypted)"
+    )
+    move.add_argument("--from", dest="source", required=True, help="sqlite:///path/to/nemobot.db")
+    move.add_argument("--to", dest="target", required=True, help="postgresql://user@host/dbname")
 
     sim = commands.add_parser("simulator", help="serve the offline NemoVideo simulator")
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
@@ -73,6 +86,8 @@ async def _demo(settings: Settings) -> int:
                     "nemo_api_url": api_url,
                     "nemo_token": None,
                     "nemobot_data_dir": root / "data",
+                    # A demo is throw-away: never write into a configured deployment's database.
+                    "database_url": None,
                     # The simulator is quick; a demo should not wait half a minute after a drop.
                     "nemobot_recovery_first_s": 2.0,
                     "nemobot_recovery_next_s": 3.0,
@@ -85,6 +100,37 @@ async def _demo(settings: Settings) -> int:
                 out = console_outbound(settings.nemobot_data_dir)
                 bot.attach("console", out)
                 return await ConsoleSession(bot, out, sys.stdin).run()
+
+
+async def _migrate_store(source: str, target: str) -> int:
+    import psycopg
+
+    from bots.startup import one_line
+    from storage import StoreUrlError, parse_store_url
+    from storage.transfer import TransferError, copy_sqlite_to_postgres
+
+    try:
+        origin = parse_store_url(source, Path())
+        destination = parse_store_url(target, Path())
+    except StoreUrlError as exc:
+        print(f"migrate-store: {exc}", file=sys.stderr)  # noqa: T201 - a command-line tool's answer
+        return 2
+    if origin.sqlite_path is None or destination.postgres_url is None:
+        print(  # noqa: T201
+            "migrate-store copies from a sqlite:/// URL to a postgresql:// URL", file=sys.stderr
+        )
+        return 2
+    try:
+        counts = await copy_sqlite_to_postgres(origin.sqlite_path, destination.postgres_url)
+    except (TransferError, FileNotFoundError) as exc:
+        print(f"migrate-store: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    except psycopg.OperationalError as exc:
+        print(f"migrate-store: {destination.describe()} is not reachable ({one_line(exc)})", file=sys.stderr)  # noqa: T201
+        return 1
+    summary = ", ".join(f"{count} {table}" for table, count in counts.items())
+    print(f"copied {summary} to {destination.describe()}")  # noqa: T201
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings.nemo_token.get_secret_value() if settings.nemo_token else "",
             os.environ.get("TELEGRAM_BOT_TOKEN", ""),
             os.environ.get("DISCORD_BOT_TOKEN", ""),
+            settings.database_url.get_secret_value() if settings.database_url else "",
         )
         if len(value) >= 8
     )
@@ -108,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # In a terminal chat, only warnings reach the screen so they don't interleave with the conversation.
     level = settings.nemobot_log_level
     configure_logging("WARNING" if interactive_chat and level == "INFO" else level, known_secrets)
+    if settings.nemobot_log_format == "json":
+        use_json_lines()
     try:
         if args.command == "simulator":
             asyncio.run(_serve_simulator(args, settings))
@@ -119,6 +168,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bots.run import run_platforms
 
             return asyncio.run(run_platforms(settings))
+        elif args.command == "check":
+            from bots.check import run_checks
+
+            return asyncio.run(run_checks(settings))
+        elif args.command == "migrate-store":
+            return asyncio.run(_migrate_store(args.source, args.target))
+    except StartupFailed as exc:
+        print(f"nemobot: {exc}", file=sys.stderr)  # noqa: T201 - one line, no traceback
+        return 1
+    except (SchemaTooNewError, PgSchemaTooNewError) as exc:
+        print(f"nemobot: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
     except SettingsError as exc:
         print(exc, file=sys.stderr)  # noqa: T201 - start-up errors go to the terminal
         return 2

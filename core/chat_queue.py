@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from core.chat import ChatKey
+from core.metrics import tracked
 from core.ports import Job
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,10 @@ class ChatQueues:
             return 0
         return len(lane.pending) + (1 if lane.current is not None else 0)
 
+    def depth(self) -> int:
+        """Work items running or waiting, across all chats (the queue depth a host watches)."""
+        return sum(len(lane.pending) + (lane.current is not None) for lane in self._lanes.values())
+
     def requesters(self, chat: ChatKey) -> set[str]:
         """Who asked for the work running or waiting in this chat."""
         lane = self._lanes.get(chat)
@@ -74,7 +80,8 @@ class ChatQueues:
         if lane is None:
             lane = self._lanes[chat] = _ChatLane()
         ahead = len(lane.pending) + (1 if lane.current is not None else 0)
-        lane.pending.append(item)
+        # Counted, timed and logged (core.metrics) without changing what the item says it is.
+        lane.pending.append(dataclasses.replace(item, work=tracked(chat, item.label, item.work)))
         lane.idle.clear()
         if lane.current is None:
             self._start_next(chat, lane)

@@ -19,6 +19,7 @@ from core.nemo.errors import (
     SessionNotFound,
     StreamTimedOut,
     UnsupportedFileType,
+    UploadIncomplete,
 )
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ def explain(exc: BaseException, account: ChatAccount | None, lang: Lang, *, file
         return t(lang, "upload_unsupported", name=filename or "file", formats=SUPPORTED_FORMATS)
     if isinstance(exc, FileTooLarge):
         return t(lang, "upload_too_large_backend", name=filename or "file", size="")
+    if isinstance(exc, UploadIncomplete):
+        return t(lang, "upload_failed", name=filename or "file")
     if isinstance(exc, AuthError):
         return t(lang, "auth_failed")
     if isinstance(exc, SessionNotFound):

@@ -29,6 +29,7 @@ from core.chat import Action, Button, ChatAction, MessageRef
 from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.i18n import labelled, t
+from core.metrics import METRICS
 from core.nemo.client import new_render_id, poll_delays, render_output
 from core.nemo.draft import is_exportable
 from core.nemo.errors import ApiError, BackendUnavailable, DownloadRefused, NemoError, RenderRejected
@@ -398,6 +399,7 @@ class ExportFlow:
             return ""
 
     async def _fail(self, message: str) -> None:
+        METRICS.failed("export")
         await self.card.finish(message, state=CardState.FAILED) if self.card.started else await send_safely(
             self.ctx.out, self.ctx.chat, message
         )

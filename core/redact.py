@@ -41,6 +41,8 @@ _PATTERNS: tuple[Rule, ...] = (
     _DISCORD_TOKEN,
     # Discord interaction and webhook tokens travel in URL paths (discord.py logs them at DEBUG).
     (re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.\-]{20,}"), r"\1<redacted>"),
+    # Database URLs with a password (DATABASE_URL=postgresql://user:password@host/db).
+    (re.compile(r"(?i)(postgres(?:ql)?://[^:/@\s]*):[^@\s]+@"), r"\1:<redacted>@"),
     # Bearer headers of any kind.
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1<redacted>"),
 )

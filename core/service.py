@@ -77,6 +77,10 @@ class NemoBot:
         """Whether the chat has work running or waiting (for observers and tests)."""
         return self._work.busy(chat)
 
+    def queue_depth(self) -> int:
+        """Work items running or waiting across all chats (for the ops server's metrics)."""
+        return self._work.queue_depth()
+
     # The door ----------------------------------------------------------------------------------
 
     async def receive(

@@ -11,7 +11,7 @@ import binascii
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.skills import PROFILES, find_profile
@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     # Heartbeats mean "still processing" (the skills), so by default only the 15-minute cap ends a
     # stream that keeps sending them; a shorter value restores the older 10-minute cut-off.
     nemo_sse_idle_timeout_s: PositiveSeconds = 900.0
-    nemo_render_poll_max_s: PositiveSeconds = 30.0
+    # 8 s: a 5–60 s render reaches the chat in ~4 s median at one poll per ~5.6 s (bench.export_lag).
+    nemo_render_poll_max_s: PositiveSeconds = 8.0
     nemo_http_timeout_s: PositiveSeconds = 30.0
     nemobot_still_working_s: PositiveSeconds = 120.0
     # A reply that took this long ends as a new message replying to the asker (a notification).
@@ -93,6 +94,18 @@ class Settings(BaseSettings):
     # (and, on Telegram, left unconfirmed so it comes again).
     nemobot_db_busy_timeout_s: Annotated[float, Field(gt=0, le=120)] = 5.0
     nemobot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text" for people, "json" (one object per line) for a host's log collector.
+    nemobot_log_format: Literal["text", "json"] = "text"
+    # /healthz and /metrics on this port (0 = off). Bound to NEMOBOT_OPS_HOST.
+    nemobot_ops_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    nemobot_ops_host: str = "127.0.0.1"
+    # Tries again (with backoff, about 2 minutes for 8) when the database or a platform is unreachable
+    # at start; 0 = fail at once.
+    nemobot_start_retries: Annotated[int, Field(ge=0, le=100)] = 8
+
+    # Storage: empty = SQLite in NEMOBOT_DATA_DIR; postgresql://user:pass@host/db; sqlite:///path.db.
+    # A secret (it may hold a password).
+    database_url: SecretStr | None = None
 
     @field_validator("nemo_api_url", "nemo_web_url")
     @classmethod
@@ -115,6 +128,16 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return blank_secret_is_unset(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _store_url(cls, value: SecretStr | None) -> SecretStr | None:
+        value = blank_secret_is_unset(value)
+        if value is not None and not value.get_secret_value().lower().startswith(
+            ("postgresql://", "postgres://", "sqlite:///")
+        ):
+            raise ValueError("must start with postgresql:// or sqlite:/// (the value is not shown)")
+        return value
 
     @field_validator("nemobot_allowed", "nemobot_admins")
     @classmethod
@@ -141,10 +164,12 @@ class Settings(BaseSettings):
             )
         return SecretStr(value.get_secret_value().strip())
 
-    @field_validator("nemobot_log_level", mode="before")
+    @field_validator("nemobot_log_level", "nemobot_log_format", mode="before")
     @classmethod
-    def _upper(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
+    def _case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "nemobot_log_level" else value.lower()
 
 
 def parse_ids(value: str) -> frozenset[str]:

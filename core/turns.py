@@ -22,6 +22,7 @@ from core.context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.gui_language import IncrementalGuiTranslator, translate_gui
 from core.i18n import Lang, labelled, t
+from core.metrics import METRICS
 from core.nemo.draft import diff_drafts, is_exportable, summarize_media, summarize_tracks
 from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTimedOut
 from core.nemo.events import Heartbeat
@@ -166,6 +167,7 @@ class TurnRelay:
         watchdog = asyncio.create_task(self._still_working_watchdog(), name=f"still-working:{self.ctx.chat}")
         try:
             async for event in turn:
+                METRICS.sse_event()
                 if isinstance(event, Heartbeat):
                     continue
                 self._last_activity = loop.time()
@@ -287,6 +289,7 @@ class TurnRelay:
         return "\n\n".join(part for part in (shown, text) if part)
 
     async def _fail(self, message: str) -> None:
+        METRICS.failed("turn")
         await self.reply.finish(self._after_shown(message))
         await self._save(JobState.FAILED, message[:500])
 

@@ -15,6 +15,7 @@ from core.context import ChatContext
 from core.explain import SUPPORTED_FORMATS, explain
 from core.i18n import Lang, labelled, media_kind, t
 from core.intents import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from core.metrics import METRICS
 from core.nemo.errors import NemoError
 from core.nemo.models import UploadedFile, UploadResult
 from core.nemo.multipart import UploadSource
@@ -191,9 +192,11 @@ async def upload_attachments(
         await _upload_cancelled(ctx, progress)
         raise
     except NemoError as exc:
+        METRICS.failed("upload")
         await progress.finish(explain(exc, ctx.account, ctx.lang, filename=names))
         return False
     except PlatformError as exc:
+        METRICS.failed("upload")
         # The platform would not hand over the file (expired attachment URL, download refused).
         log.info("fetching an attachment from the platform failed: %s", exc)
         await progress.finish(t(ctx.lang, "upload_fetch_failed", name=names))

@@ -320,6 +320,10 @@ class Work:
     def busy(self, chat: ChatKey) -> bool:
         return self._queues.busy(chat) > 0
 
+    def queue_depth(self) -> int:
+        """Work items running or waiting across all chats (``nemobot_queue_depth`` on /metrics)."""
+        return self._queues.depth()
+
     async def cancel(self, chat: ChatKey) -> tuple[bool, int]:
         """Stop the running work and drop the waiting work; their jobs are stored as cancelled at
         once, so no restart resumes them. Returns (was running, dropped count)."""

@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = ("telegram", "discord", "aiosqlite", "aiohttp", "storage", "bots", "simulator")
+# prometheus_client too: core/metrics.py keeps plain counters and bots/ops.py exports them.
+FORBIDDEN = (
+    "telegram", "discord", "aiosqlite", "aiohttp", "psycopg", "psycopg_pool", "prometheus_client",
+    "storage", "bots", "simulator",
+)  # fmt: skip
 PACKAGES = ("core", "bots", "storage", "simulator")
 
 # What an adapter may import from the core: the door and the vocabulary it speaks.
@@ -23,6 +27,7 @@ DOOR_AND_VOCABULARY = frozenset(
         "core.settings",  # SettingsError and the shared settings helpers
         "core.nemo.multipart",  # streaming a file in chunks (read_file_chunks, CHUNK_SIZE)
         "core.mp4_probe",  # an MP4's dimensions and duration, for the platform's video fields
+        "core.metrics",  # counters an adapter bumps (platform 429s) and bots/ops.py exports
     }
 )
 # The composition roots build the core, so they may name it.

@@ -164,6 +164,10 @@ class DiscordAdapter:
         if ready not in done:
             raise DiscordStartError("Discord did not become ready in time")
 
+    def is_up(self) -> bool:
+        """For ``/healthz``: logged in and connected to the gateway."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def stop(self) -> None:
         """Finish handing over interactions, disconnect, and restore discord.py's URLs."""
         await self.router.drain()

@@ -19,6 +19,7 @@ import discord
 from bots.discord_bot.formatting import MAX_CONTENT, fit, render
 from bots.discord_bot.views import buttons_view
 from core.chat import Button, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
+from core.metrics import METRICS
 from core.ports import (
     CardState,
     ChatUnavailable,
@@ -73,6 +74,7 @@ def translated(what: str) -> Iterator[None]:
     try:
         yield
     except discord.RateLimited as exc:  # only with max_ratelimit_timeout; kept for completeness
+        METRICS.platform_rate_limited("discord")
         raise PlatformRateLimited(exc.retry_after) from exc
     except discord.Forbidden as exc:
         raise ChatUnavailable(f"{what}: forbidden ({exc.code})") from exc
@@ -84,6 +86,7 @@ def translated(what: str) -> Iterator[None]:
         # discord.py already slept and retried 429s that came with a Via header; what is left is a
         # 429 it would not retry (or its fifth), so the core waits and keeps the newest text.
         if exc.status == 429:
+            METRICS.platform_rate_limited("discord")
             raise PlatformRateLimited(_retry_after(exc)) from exc
         if exc.status == 413 or exc.code == _ENTITY_TOO_LARGE:
             raise UploadTooLarge(f"{what}: entity too large") from exc

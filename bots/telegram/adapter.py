@@ -180,6 +180,10 @@ class TelegramAdapter:
             )
             await self._poller.start()
 
+    def is_up(self) -> bool:
+        """For ``/healthz``: started and not stopped (the poller retries network errors itself)."""
+        return self._app is not None and self._app.running
+
     async def stop(self) -> None:
         """Stop receiving, hand buffered albums to the core, finish handlers, confirm, disconnect."""
         if self._poller is not None:

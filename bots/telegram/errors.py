@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from core.metrics import METRICS
 from core.ports import ChatUnavailable, MessageGone, PlatformError, PlatformRateLimited
 from core.redact import redact
 
@@ -68,6 +69,7 @@ def translate(exc: TelegramError, what: str, secrets: tuple[str, ...] = ()) -> P
     """The core's error for ``exc``; ``what`` names the call for the log (never a URL)."""
     text = exc.message.lower()
     if isinstance(exc, RetryAfter):
+        METRICS.platform_rate_limited("telegram")
         return PlatformRateLimited(retry_after_seconds(exc))
     if isinstance(exc, Forbidden | ChatMigrated) or any(marker in text for marker in _UNAVAILABLE):
         return ChatUnavailable(redact(f"{what}: {exc.message}", secrets))

@@ -8,7 +8,9 @@ final version is HTML, and plain again if Telegram cannot parse it.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -43,6 +45,12 @@ T = TypeVar("T")
 MAX_TEXT = 4096
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# How many messages' last rendered form are remembered to skip edits that change nothing; the
+# oldest are forgotten first (a forgotten one is only edited again, as before).
+_SHOWN_CAP = 4096
+
+Shown = tuple[str, str | None]
+"""What a message shows: its text as HTML (plain text escaped) and its reply markup as JSON."""
 # From Telegram's list of allowed reaction emoji (✅ is not on it; 👌 and 👎 are the nearest).
 _REACTIONS = {Reaction.SEEN: "👀", Reaction.DONE: "👌", Reaction.FAILED: "👎"}
 
@@ -86,6 +94,7 @@ class TelegramOutbound:
         self._pacer = pacer
         self._secrets = secrets
         self._media_timeout = settings.telegram_media_timeout_s
+        self._shown: OrderedDict[tuple[int, int], Shown] = OrderedDict()
         # Switched off for the process when the server does not know the method (an older or
         # local Bot API server): no point asking again on every reply.
         self._drafts_available = True
@@ -138,7 +147,8 @@ class TelegramOutbound:
                 reply_parameters=quote,
             )
 
-        message = await self._formatted(chat_id, "sendMessage", text, final, send)
+        message, rendered = await self._formatted(chat_id, "sendMessage", text, final, send)
+        self._remember((chat_id, message.message_id), (rendered, _markup_key(markup)))
         return MessageRef(chat, str(message.message_id))
 
     async def edit_text(
@@ -146,6 +156,13 @@ class TelegramOutbound:
     ) -> None:
         chat_id, _thread = _target(ref.chat)
         markup = self._markup(buttons)
+        key = (chat_id, int(ref.message_id))
+        wanted = (_rendered(text, final), _markup_key(markup))
+        if self._shown.get(key) == wanted:
+            # Telegram would answer "message is not modified": the final version of a streamed
+            # reply often renders exactly like the text already on screen. Skip the call and its slot.
+            self._shown.move_to_end(key)
+            return
 
         async def edit(body: str, parse_mode: str | None) -> object:
             return await self._bot.edit_message_text(
@@ -158,9 +175,11 @@ class TelegramOutbound:
             )
 
         try:
-            await self._formatted(chat_id, "editMessageText", text, final, edit)
+            _result, rendered = await self._formatted(chat_id, "editMessageText", text, final, edit)
         except _Unchanged:
+            self._remember(key, wanted)
             return
+        self._remember(key, (rendered, wanted[1]))
 
     async def send_video(
         self, chat: ChatKey, path: Path, *, caption: str, buttons: Sequence[Button] = ()
@@ -295,6 +314,12 @@ class TelegramOutbound:
         rows = [[InlineKeyboardButton(link.label, url=link.url)] for link in links]
         return InlineKeyboardMarkup([*rows, *(actions.inline_keyboard if actions else ())])
 
+    def _remember(self, key: tuple[int, int], shown: Shown) -> None:
+        self._shown[key] = shown
+        self._shown.move_to_end(key)
+        if len(self._shown) > _SHOWN_CAP:
+            self._shown.popitem(last=False)
+
     async def _formatted(
         self,
         chat_id: int,
@@ -302,13 +327,15 @@ class TelegramOutbound:
         text: str,
         final: bool,
         call: Callable[[str, str | None], Awaitable[T]],
-    ) -> T:
+    ) -> tuple[T, str]:
+        """Send ``text`` (HTML when final, plain if that fails); returns the result and the HTML sent."""
         if final:
+            body = to_html(text)
             try:
-                return await self._call(chat_id, what, lambda: call(to_html(text), ParseMode.HTML))
+                return await self._call(chat_id, what, lambda: call(body, ParseMode.HTML)), body
             except _ParseFailed:
                 log.info("telegram could not parse a formatted %s; sending it as plain text", what)
-        return await self._call(chat_id, what, lambda: call(text, None))
+        return await self._call(chat_id, what, lambda: call(text, None)), _rendered(text, final=False)
 
     async def _call(self, chat_id: int, what: str, request: Callable[[], Awaitable[T]]) -> T:
         await self._pacer.slot(chat_id)
@@ -325,3 +352,12 @@ class TelegramOutbound:
             if isinstance(error, ChatUnavailable):
                 log.info("cannot write to telegram chat %s: %s", chat_id, error)
             raise error from exc
+
+
+def _rendered(text: str, final: bool) -> str:
+    """The message as Telegram will show it, as HTML: plain text escaped is the same message."""
+    return to_html(text) if final else html.escape(text, quote=False)
+
+
+def _markup_key(markup: InlineKeyboardMarkup | None) -> str | None:
+    return markup.to_json() if markup is not None else None

@@ -77,3 +77,17 @@ def test_production_logging_silences_request_urls_and_redacts() -> None:
         logging.getLogger("httpx").setLevel(logging.NOTSET)
         for name in ("httpcore", "telegram.ext", "discord", "aiohttp.access"):
             logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://nemobot:s3cr3t-pa55@db.internal:5432/nemobot",
+        "postgres://nemobot:s3cr3t-pa55@10.0.0.5/nemobot?sslmode=require",
+    ],
+)
+def test_a_database_url_password_is_masked_and_the_rest_kept(url: str) -> None:
+    """DATABASE_URL may carry a password: masked; user, host and database stay readable."""
+    cleaned = redact(f"could not connect to {url}")
+    assert "s3cr3t-pa55" not in cleaned
+    assert "nemobot:<redacted>@" in cleaned

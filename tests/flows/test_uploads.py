@@ -124,6 +124,19 @@ async def test_an_attachment_the_platform_will_not_hand_over_gets_a_clear_messag
     assert "send it again" in texts[-1]
 
 
+async def test_an_attachment_shorter_than_its_size_ends_in_a_clear_failure_not_a_stuck_progress_bar(
+    harness: Harness,
+) -> None:
+    """Review §3.4: the platform's stream ends early; the progress message ends with "failed"."""
+    short = Attachment("clip.mp4", "video/mp4", 500_000, open=_bytes(200_000), kind="video")
+    await harness.say(attachments=(short,))
+    last = harness.out.messages[-1]
+    assert last.final
+    assert "failed" in last.text
+    assert "%" not in last.text
+    assert harness.sim.stats.uploaded_files == 0
+
+
 async def test_a_lost_session_during_an_upload_by_link_is_replaced_once(harness: Harness) -> None:
     """1002 on the import: the user hears why, a fresh session takes the link, once."""
     await harness.say("hello")

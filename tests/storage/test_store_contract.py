@@ -1,6 +1,7 @@
 """The Store contract, run against every implementation so they cannot drift apart.
 
-The ``store`` fixture (``conftest.py``) is parametrized over ``MemoryStore`` and ``SqliteStore``.
+The ``store`` fixture (``conftest.py``) is parametrized over ``MemoryStore``, ``SqliteStore`` and
+``PostgresStore`` (a real local server).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import pytest
 
 from core.chat import ChatKey
 from core.ports import ChatRecord, Job, JobKind, JobState, RenderedDraft, Store
-from storage import MemoryStore, SqliteStore, StoreClosedError
+from storage import StoreClosedError
+from tests.storage.conftest import AnyStore
 from tests.storage.fakes import T0, Clock
 
 GROUP = ChatKey("telegram", "-100123")
@@ -158,9 +160,7 @@ async def test_a_released_claim_can_be_claimed_again(store: Store) -> None:
     assert not await store.claim_message(GROUP, "m2")
 
 
-async def test_pruning_forgets_only_claims_older_than_the_cutoff(
-    store: MemoryStore | SqliteStore, clock: Clock
-) -> None:
+async def test_pruning_forgets_only_claims_older_than_the_cutoff(store: AnyStore, clock: Clock) -> None:
     """Old claims are pruned and can be claimed again; recent ones stay claimed."""
     assert await store.claim_message(GROUP, "old")
     clock.now = T0 + timedelta(hours=2)

@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from core.chat import ChatKey, MessageRef
 from core.i18n import t
 from simulator import Scenario
 from tests.telegram.fake_bot_api import TOKEN
@@ -35,6 +36,7 @@ async def test_a_reply_streams_as_plain_text_and_ends_formatted(telegram: Telegr
     assert all("parse_mode" not in c.params for c in partial), "partial text is never formatted"
     assert all("a:cancel" in json.dumps(c.params.get("reply_markup")) for c in partial)
     assert "a:cancel" not in json.dumps(final_edit.params.get("reply_markup"))
+    assert all("message is not modified" not in c.error for c in telegram.fake.calls)
     gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(calls)]
     assert min(gaps) >= FAST_PRIVATE_INTERVAL_S * 0.95, gaps
     [final] = telegram.fake.texts(chat["id"])
@@ -130,3 +132,24 @@ async def test_a_sticker_in_a_private_chat_gets_a_hint_and_a_join_gets_nothing(
     await telegram.handled(joined)
     assert not telegram.fake.sent(group["id"])
     assert chat_of(joined).chat_id == str(group["id"])
+
+
+async def test_a_final_version_that_adds_formatting_is_still_sent_as_html(telegram: TelegramHarness) -> None:
+    """Only edits that change nothing are skipped: a heading that turns bold does go out."""
+    telegram.sim.config.partial_chunk_seconds = 40
+    telegram.sim.force_next_turn(Scenario.CHAT)
+    chat = telegram.updates.private()
+    await telegram.handled(telegram.updates.message(chat, "hello there"))
+    assert telegram.adapter is not None
+    outbound = telegram.adapter.outbound
+    assert outbound is not None
+    reply = max(mid for cid, mid in telegram.fake.messages if cid == chat["id"])
+    ref = MessageRef(ChatKey("telegram", str(chat["id"])), str(reply))
+    calls = len(telegram.fake.calls)
+    await outbound.edit_text(ref, "Plan\nfirst cut, then music", final=False)
+    await outbound.edit_text(ref, "Plan\nfirst cut, then music", final=False)  # same: skipped
+    await outbound.edit_text(ref, "Plan\nfirst cut, then music", final=True)  # bold heading: sent
+    await outbound.edit_text(ref, "Plan\nfirst cut, then music", final=True)  # same again: skipped
+    edits = [c for c in telegram.fake.calls[calls:] if c.method == "editMessageText"]
+    assert [c.params.get("parse_mode") for c in edits] == [None, "HTML"]
+    assert all(c.status == 200 for c in edits)
