@@ -226,9 +226,7 @@ class InteractionRouter:
             log.warning("interaction %s in %s was not stored", interaction.id, chat)
             fallback = exc.notice
         finally:
-            # Work the core queued instead (a /new in a typed command) answers in the channel.
-            if fallback is None and not answer.answered:
-                fallback = t(await self._lang(interaction, chat), "working_below")
+            # Nothing said (a duplicate, or a rate limit already explained): the response is removed.
             await answer.close(fallback=fallback)
 
     # Buttons -----------------------------------------------------------------------------------

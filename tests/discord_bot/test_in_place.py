@@ -159,3 +159,19 @@ async def test_video_upload_without_a_file_shows_the_skills_upload_hint(
     assert hint.original is not None
     assert expected.splitlines()[0][:30] in hint.original
     assert not discord.bot_messages(world.general)
+
+
+async def test_a_quick_command_the_core_answers_with_silence_leaves_no_thinking_behind(
+    sim: Simulator, world: World, tmp_path: Path
+) -> None:
+    """Over the message rate, the first extra /video help hears "slow down" (privately), the next
+    nothing: its acknowledged response is removed rather than left "thinking…" forever."""
+    discord = world.discord
+    async with running_stack(sim, world, tmp_path / "data", core={"nemobot_messages_per_minute": 1}):
+        fired = [await discord.slash(world.general, world.ada, "help") for _ in range(3)]
+        await discord.wait_for(lambda: fired[0].original and fired[1].original and fired[2].original_deleted)
+
+    assert "/video status" in (fired[0].original or "")
+    assert fired[1].original == t("en", "slow_down")
+    assert all(i.ack_flags & EPHEMERAL for i in fired)
+    assert not discord.bot_messages(world.general)
