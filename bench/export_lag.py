@@ -39,10 +39,10 @@ import httpx
 from bench._common import MB, Row, print_machine, print_table
 from bench._outbound import Call, TimedOutbound
 from bots.app import http_client
+from core.bot import NemoBot
 from core.chat import ChatKey, Inbound, PlatformLimits, Sender
 from core.nemo.client import poll_delays
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.settings import Settings
 from core.skills import SkillProfile
 from simulator import Simulator, SimulatorConfig

@@ -85,10 +85,10 @@ from bench._common import (
 )
 from bench._simproc import CHUNK_CHARS, chunk_text
 from bots.app import http_client
+from core.bot import NemoBot
 from core.chat import Button, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits, Sender
 from core.nemo.events import AgentEvent, TextChunk
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.settings import Settings
 from core.skills import SkillProfile
 from storage import MemoryStore

@@ -54,12 +54,12 @@ from bench._common import rss_mib as rss_now
 from bench._outbound import TimedOutbound
 from bots.app import http_client
 from bots.console import attachment_from_path
+from core.bot import NemoBot
 from core.chat import ChatKey, Inbound, PlatformLimits, Sender
 from core.nemo.auth import StaticToken
 from core.nemo.client import NemoClient
 from core.nemo.multipart import CHUNK_SIZE, UploadSource
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.settings import Settings
 from core.skills import SkillProfile, get_profile
 from storage import MemoryStore

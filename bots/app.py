@@ -12,9 +12,9 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from bots.startup import open_store_retrying
+from core.bot import NemoBot
 from core.nemo.transport import NemoTransport
 from core.ports import Store
-from core.service import NemoBot
 from core.settings import Settings, SettingsError
 from core.skills import SkillProfile
 from storage import FernetTokens, StoreLocation, StoreUrlError, load_or_create_key, parse_store_url

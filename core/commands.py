@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 
-from core.access import Gate, today
-from core.accounts import Accounts
 from core.chat import Action, Inbound
+from core.credentials import Accounts
 from core.explain import explain
 from core.exports import forces_new_render
+from core.gate import Gate, today
 from core.i18n import labelled, media_kind, parse_lang, t
 from core.intents import Command, command_action, export_resolution, find_links, find_media_urls
 from core.nemo.draft import is_exportable, summarize_draft

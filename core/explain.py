@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from core.accounts import ChatAccount
+from core.credentials import ChatAccount
 from core.i18n import Lang, t
 from core.nemo.errors import (
     AgentError,

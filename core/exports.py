@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.chat import Action, Button, ChatAction, MessageRef
-from core.context import ChatContext, chat_action_kept_alive
+from core.chat_context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.i18n import labelled, t
 from core.metrics import METRICS

@@ -79,7 +79,7 @@ class CoreUnavailable(Exception):
 
 
 class Core(Protocol):
-    """What an adapter may ask of the core. Implemented by :class:`core.service.NemoBot`."""
+    """What an adapter may ask of the core. Implemented by :class:`core.bot.NemoBot`."""
 
     def attach(self, platform: str, out: Outbound, *, bot_username: str | None = None) -> None:
         """Register the platform's outbound port (and the bot's @username, to recognise /cmd@bot)."""

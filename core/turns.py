@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from core.acknowledge import acknowledge
 from core.chat import Action, ChatAction
-from core.context import ChatContext, chat_action_kept_alive
+from core.chat_context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.gui_language import IncrementalGuiTranslator, translate_gui
 from core.i18n import Lang, labelled, t

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from core.chat import Action, Attachment, MessageRef
-from core.context import ChatContext
+from core.chat_context import ChatContext
 from core.explain import SUPPORTED_FORMATS, explain
 from core.i18n import Lang, labelled, media_kind, t
 from core.intents import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS

@@ -15,14 +15,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from core.access import Gate
-from core.accounts import Accounts
 from core.acknowledge import acknowledge
 from core.chat import Attachment, ChatKey, MessageRef, Sender
+from core.chat_context import ChatContext
 from core.chat_queue import ChatQueues, Item
-from core.context import ChatContext
+from core.credentials import Accounts
 from core.explain import explain
 from core.exports import ExportFlow, RenderRequest
+from core.gate import Gate
 from core.i18n import Lang, t
 from core.inbound import CoreUnavailable
 from core.intents import parse_command

@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 
 from bots.console import ConsoleOutbound, ConsoleSession
+from core.bot import NemoBot
 from core.chat import ChatKey
 from core.i18n import t
 from core.nemo.transport import NemoTransport
 from core.ports import Store
-from core.service import NemoBot
 from core.skills import SkillProfile
 from simulator import Scenario, Simulator
 from storage import MemoryStore, SqliteStore

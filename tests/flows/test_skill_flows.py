@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from bots.console import ConsoleOutbound, ConsoleSession
+from core.bot import NemoBot
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.skills import PROFILES, SkillProfile
 from simulator import Simulator
 from storage import MemoryStore

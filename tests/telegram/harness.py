@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from bots.telegram import TelegramAdapter, TelegramSettings
+from core.bot import NemoBot
 from core.chat import ChatKey
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.skills import SkillProfile
 from simulator import Simulator
 from storage import SqliteStore

@@ -79,7 +79,7 @@ async def test_an_update_the_core_cannot_store_is_not_confirmed_and_comes_again(
     lock = sqlite3.connect(telegram.tmp_path / "data" / "nemobot.db", isolation_level=None)
     try:
         lock.execute("BEGIN EXCLUSIVE")
-        with caplog.at_level(logging.ERROR, logger="core.service"):
+        with caplog.at_level(logging.ERROR, logger="core.bot"):
             update = telegram.updates.message(chat, "/help")
             await telegram.fake.wait_for(lambda: "storing event" in caplog.text or None)
         assert telegram.fake.confirmed_offset <= int(update["update_id"]), "not confirmed"

@@ -13,10 +13,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from core.access import Gate
-from core.accounts import Accounts
 from core.chat import Action, ChatKey, Inbound, Sender
 from core.commands import CommandHandler
+from core.credentials import Accounts
+from core.gate import Gate
 from core.i18n import Lang, detect_language, t
 from core.inbound import (
     IN_PLACE_ACTIONS,

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from core.accounts import Accounts, ChatAccount
 from core.chat import ChatAction, ChatKey, MessageRef
+from core.credentials import Accounts, ChatAccount
 from core.i18n import Lang, t
 from core.nemo.errors import SessionNotFound
 from core.ports import Outbound, PlatformError, Store
