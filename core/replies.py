@@ -27,7 +27,7 @@ from core.ports import (
     ReplySender,
 )
 from core.redact import redact_for_chat
-from core.retrying import PLATFORM_ATTEMPTS, rate_limit_wait
+from core.retrying import PLATFORM_ATTEMPTS, rate_limit_wait, transient_wait
 
 log = logging.getLogger(__name__)
 
@@ -179,11 +179,6 @@ class StreamingReply:
     def started(self) -> bool:
         return bool(self._refs) or bool(self._draft_text)
 
-    @property
-    def drafting(self) -> bool:
-        """Whether the reply is being shown as native drafts (not yet fallen back to edits)."""
-        return self._drafts is not None
-
     def update(self, text: str, *, percent: int | None = None) -> None:
         """Show ``text`` (the whole reply so far) soon; cheap to call on every token. ``percent``
         is the progress a card shows (text shows it inside ``text`` already)."""
@@ -313,28 +308,30 @@ class StreamingReply:
                 flusher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await flusher
-        for _attempt in range(5):
-            if self.unavailable:
-                return False
-            delay = self._last_edit + self._interval - self._clock()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                if self._should_notify():
-                    await self._render_as_notification(text, buttons=buttons)
-                else:
-                    await self._render(text, final=True, buttons=buttons)
-                return True
-            except PlatformRateLimited as exc:
-                self._last_edit = self._clock() + exc.retry_after
-            except ChatUnavailable as exc:
-                self.unavailable = True
-                log.info("cannot deliver a reply in %s: %s", self._chat, exc)
-            except PlatformError as exc:
-                log.warning("delivering a reply in %s failed: %s", self._chat, exc)
-                self._last_edit = self._clock() + 1.0
-        log.warning("gave up delivering a final reply in %s", self._chat)
-        return False
+        if self.unavailable:
+            return False
+        try:
+            # A rate limit is waited out as the platform asks, another platform failure retried soon;
+            # each try still keeps the chat's edit pace.
+            async for attempt in stamina.retry_context(
+                on=transient_wait, attempts=PLATFORM_ATTEMPTS, timeout=None
+            ):
+                with attempt:
+                    delay = self._last_edit + self._interval - self._clock()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    if self._should_notify():
+                        await self._render_as_notification(text, buttons=buttons)
+                    else:
+                        await self._render(text, final=True, buttons=buttons)
+        except ChatUnavailable as exc:
+            self.unavailable = True
+            log.info("cannot deliver a reply in %s: %s", self._chat, exc)
+            return False
+        except PlatformError as exc:
+            log.warning("gave up delivering a final reply in %s: %s", self._chat, exc)
+            return False
+        return True
 
     def _pieces(self, text: str) -> list[str]:
         """The messages that show ``text``: at most ``max_messages``, the last one ending with the

@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from core.nemo.errors import AnonymousCeiling, AuthError, BackendUnavailable, ClientIdMissing, RateLimited
 from core.nemo.models import AnonymousToken
@@ -169,3 +169,35 @@ class AnonymousTokens:
         self._current = token
         if self._on_token is not None:
             await self._on_token(token)
+
+
+T = TypeVar("T")
+
+
+async def retry_refused(
+    tokens: TokenSource,
+    send: Callable[[str], Awaitable[T]],
+    *,
+    rate_limit_wait_s: float,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
+    """``send(token)``, repeated only when the backend *refused* it, so nothing ran: once with a renewed
+    token after a 1001, once after waiting ``rate_limit_wait_s`` after a 429. The one retry rule for
+    every call, a chat turn's opening included (a refused turn was never accepted, so asking again is
+    not a re-send); anything else is raised as it is.
+    """
+    renewed = waited = False
+    token = await tokens.get()
+    while True:
+        try:
+            return await send(token)
+        except AuthError:
+            if renewed:
+                raise
+            renewed = True
+            token = await tokens.renew(token)
+        except RateLimited:
+            if waited:
+                raise
+            waited = True
+            await sleep(rate_limit_wait_s)

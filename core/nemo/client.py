@@ -5,21 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
 
-from core.nemo.auth import TokenSource
+from core.nemo.auth import TokenSource, retry_refused
 from core.nemo.envelope import unwrap
 from core.nemo.errors import (
     ApiError,
-    AuthError,
     BackendUnavailable,
     DownloadRefused,
-    RateLimited,
     RenderRejected,
 )
 from core.nemo.models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult
@@ -110,21 +108,9 @@ class NemoClient:
         self.state_user_id: str | None = None
 
     async def _with_retries(self, send: Callable[[str], Awaitable[T]]) -> T:
-        renewed = waited = False
-        token = await self.tokens.get()
-        while True:
-            try:
-                return await send(token)
-            except AuthError:
-                if renewed:
-                    raise
-                renewed = True
-                token = await self.tokens.renew(token)
-            except RateLimited:
-                if waited:
-                    raise
-                waited = True
-                await self._sleep(self._rate_limit_wait_s)
+        return await retry_refused(
+            self.tokens, send, rate_limit_wait_s=self._rate_limit_wait_s, sleep=self._sleep
+        )
 
     async def _call(self, method: str, path: str, *, json: object = None) -> Any:
         return await self._with_retries(
@@ -396,9 +382,3 @@ class NemoClient:
         if anon_id:
             return f"{self.web_url}/register?{urlencode({'bind': anon_id})}"
         return f"{self.web_url}/register"
-
-
-async def iterate_bytes(chunks: Sequence[bytes]) -> AsyncIterator[bytes]:
-    """An async byte source over in-memory chunks (tests, small payloads)."""
-    for chunk in chunks:
-        yield chunk

@@ -17,12 +17,10 @@ from typing import TypeVar
 import httpx
 from httpx_sse import EventSource, SSEError
 
-from core.nemo.auth import TokenSource
+from core.nemo.auth import TokenSource, retry_refused
 from core.nemo.envelope import unwrap
 from core.nemo.errors import (
-    AuthError,
     BackendUnavailable,
-    RateLimited,
     StreamDropped,
     StreamTimedOut,
     agent_error_for,
@@ -92,8 +90,7 @@ class TurnStream:
             raise RuntimeError("use `async with` before iterating a TurnStream")
         return self._events
 
-    async def _send(self) -> httpx.Response:
-        token = await self._tokens.get()
+    async def _send(self, token: str) -> httpx.Response:
         headers = self._transport.headers(
             token, {"Content-Type": "application/json", "Accept": "text/event-stream"}
         )
@@ -106,8 +103,8 @@ class TurnStream:
         with translating_transport_errors("POST /run_sse"):
             return await http.send(request, stream=True)
 
-    async def _open_once(self) -> httpx.Response:
-        response = await self._send()
+    async def _open_once(self, token: str) -> httpx.Response:
+        response = await self._send(token)
         content_type = response.headers.get("content-type", "")
         if response.status_code == 200 and "text/event-stream" in content_type:
             return response
@@ -120,21 +117,10 @@ class TurnStream:
         raise BackendUnavailable(f"/run_sse answered {content_type or 'no content type'}, not a stream")
 
     async def _open(self) -> httpx.Response:
-        renewed = waited = False
-        while True:
-            try:
-                return await self._open_once()
-            except AuthError:
-                # Refused before it started: re-authenticating and asking once more is not a re-send.
-                if renewed:
-                    raise
-                renewed = True
-                await self._tokens.renew(await self._tokens.get())
-            except RateLimited:
-                if waited:
-                    raise
-                waited = True
-                await self._sleep(self._rate_limit_wait_s)
+        # Refused before it started (1001, 429): asking once more is not a re-send.
+        return await retry_refused(
+            self._tokens, self._open_once, rate_limit_wait_s=self._rate_limit_wait_s, sleep=self._sleep
+        )
 
     async def _read(self, response: httpx.Response) -> AsyncGenerator[AgentEvent, None]:
         loop = asyncio.get_running_loop()
