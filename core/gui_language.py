@@ -173,6 +173,15 @@ _ABOUT_UPLOAD = re.compile(
 )
 _MENTIONS_EXPORT = re.compile(r"导出|\bExport\b")
 _CLAUSE_END = re.compile(r"[,;，；。！？!?]+\s*|(?<![\d\s])[.:]+(?:\s+|$)|\s+[—–]\s+")
+# Every rewrite above needs one of these words (a superset: each pattern's verb, noun or Chinese
+# stem), so text without any of them comes out unchanged and is not scanned again and again.
+_MAY_REWRITE = re.compile(
+    r"click|tap|press|hit|button|timeline|drag|drop|place|put|hover|panel|sidebar|toolbar|inspector"
+    r"|playhead|scrubber|open|go\s+to|switch|navigate|head|check|look"
+    r"|点|按|单击|双击|右键|右击|拖|侧边栏|工具栏|面板|播放头|属性栏|菜单栏|打开|时间轴|时间线|轨道"
+    r"|放在|放到|移到|置于",
+    re.IGNORECASE,
+)
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•]|\d+[.)、])\s*")
 _SENTENCE_END = re.compile(r"(?:[.!?。！？]\s*|^\s*)$")
 
@@ -213,6 +222,12 @@ class _Rewriter:
 
     def translate(self, text: str) -> str:
         """One piece of a reply: labelled phrases first, then whole mouse-only clauses."""
+        if not _MAY_REWRITE.search(text):
+            return text  # one cheap scan for most streamed text, instead of the nine below
+        return self.rewrite(text)
+
+    def rewrite(self, text: str) -> str:
+        """:meth:`translate` without the quick check (the property tests compare the two)."""
         return self.clauses(_PHRASES.sub(self.phrase, text))
 
     def _offer(self, action: Action) -> None:
