@@ -379,6 +379,8 @@ def translate_gui(text: str, lang: str) -> GuiTranslation:
 
 # Where a streamed reply's text is settled: after a line break, or a sentence end and its spaces.
 _SEGMENT_END = re.compile(r"\n|[.!?。！？](?=\s)\s*|[。！？]")
+# Longer than any word _MAY_REWRITE looks for, so one split across two feeds is still found.
+_TRIGGER_SPAN = 32
 _MAX_TAIL = 400  # a "sentence" longer than this is settled at a space, keeping the work linear
 
 
@@ -399,6 +401,9 @@ class IncrementalGuiTranslator:
         self._rewriter = _Rewriter(self._lang)
         self._settled_raw = ""
         self._settled = ""
+        # The unsettled tail as last seen, when it held no word any rule needs: the next, longer tail
+        # is then scanned only where it grew, so each character is looked at about once.
+        self._clean_tail = ""
 
     def feed(self, text: str) -> str:
         """``text`` (the whole reply so far) with its web-editor instructions rewritten."""
@@ -415,4 +420,12 @@ class IncrementalGuiTranslator:
             self._settled += self._rewriter.translate(text[start:cut])
             self._settled_raw = text[:cut]
         tail = text[cut:]
-        return self._settled + (self._rewriter.copy().translate(tail) if tail else "")
+        if not tail:
+            return self._settled
+        grown = self._clean_tail and tail.startswith(self._clean_tail)
+        fresh = tail[max(0, len(self._clean_tail) - _TRIGGER_SPAN) :] if grown else tail
+        if not _MAY_REWRITE.search(fresh):
+            self._clean_tail = tail
+            return self._settled + tail
+        self._clean_tail = ""
+        return self._settled + self._rewriter.copy().translate(tail)

@@ -457,3 +457,21 @@ def test_the_quick_check_lets_every_rule_through(fragment: str, lang: str) -> No
 
     text = f"Nice. {fragment} when you are ready."
     assert _Rewriter(lang).translate(text) == _Rewriter(lang).rewrite(text)
+
+
+@pytest.mark.parametrize(
+    "run_on",
+    [
+        "c0001s0001 c0001s0002 c0001s0003 " * 6 + "and then click Export to get your file",
+        "我加了音乐和标题 " * 10 + "然后点击导出按钮就可以了",
+        "x" * 60 + " go    to the Settings tab",
+        "a" * 26 + " click Export now",  # the instruction completes inside the first 32 characters
+    ],
+)
+def test_a_growing_run_on_tail_is_rewritten_the_moment_its_instruction_is_complete(run_on: str) -> None:
+    """A tail with no sentence end, fed a character at a time: every version shown equals a fresh
+    one-pass rewrite of that prefix, also when the instruction's words arrive split across feeds."""
+    for lang in ("en", "zh"):
+        translator = IncrementalGuiTranslator(lang)
+        for end in range(1, len(run_on) + 1):
+            assert translator.feed(run_on[:end]) == translate_gui(run_on[:end], lang).text, run_on[:end]
