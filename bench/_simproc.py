@@ -8,7 +8,9 @@ With ``--sse-events N`` it also answers ``/run_sse`` itself for turns whose text
 ``bench run c<chat>`` (``bench warm c<chat>`` is a one-event turn that sets a chat up): N ADK-shaped
 partial text events of 11 characters each (``c0001s0001 ``), one every ``--sse-interval-ms``, a
 heartbeat every ``--sse-heartbeat-every`` events, then (after ``--sse-final-pause-ms``) the
-aggregated final event. Every other turn,
+aggregated final event. With ``--sse-wait-max-s`` the turn then waits, as for a tool call, a
+seeded random 30–120 s (``--sse-wait-min-s``/``--sse-wait-max-s``) with a heartbeat every
+``--sse-wait-heartbeat-s``, before that final event (the realistic profile). Every other turn,
 and every other endpoint, is the simulator's. The send time (``time.monotonic()``, the same clock in
 every process on Linux) of each text event is kept and served as JSON at ``GET /bench/sendtimes``.
 """
@@ -19,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import random
 import re
 import signal
 import time
@@ -59,12 +62,20 @@ class SseSource:
     """The bench's own turn stream: many small text events at a steady pace."""
 
     def __init__(
-        self, events: int, interval_s: float, heartbeat_every: int, final_pause_s: float = 0.0
+        self,
+        events: int,
+        interval_s: float,
+        heartbeat_every: int,
+        final_pause_s: float = 0.0,
+        wait_s: tuple[float, float] = (0.0, 0.0),
+        wait_heartbeat_s: float = 15.0,
     ) -> None:
         self.events = events
         self.interval_s = interval_s
         self.heartbeat_every = heartbeat_every
         self.final_pause_s = final_pause_s
+        self.wait_s = wait_s
+        self.wait_heartbeat_s = wait_heartbeat_s
         self.sent: dict[int, list[float]] = {}
         self.dropped = 0
 
@@ -106,6 +117,7 @@ class SseSource:
                 times.append(time.monotonic())
                 await response.write(frame)
             full = "".join(chunk_text(chat, seq) for seq in range(1, self.events + 1))
+            await self._tool_wait(response, chat, beats)
             if self.final_pause_s > 0:  # the agent is done talking but the turn goes on a while
                 await asyncio.sleep(self.final_pause_s)
             await response.write(_event(full, chat, self.events + 1, partial=False))
@@ -113,6 +125,19 @@ class SseSource:
         except ConnectionResetError:
             self.dropped += 1  # the client went away (it gave up, or it was stopped)
         return response
+
+    async def _tool_wait(self, response: web.StreamResponse, chat: int, beats: int) -> None:
+        """The agent runs a tool: only heartbeats for a while (seeded per chat, so runs compare)."""
+        low, high = self.wait_s
+        if high <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        until = loop.time() + random.Random(chat).uniform(low, high)
+        while (left := until - loop.time()) > 0:
+            await asyncio.sleep(min(left, self.wait_heartbeat_s))
+            if until - loop.time() > 0:
+                await response.write(HEARTBEATS[beats % len(HEARTBEATS)])
+                beats += 1
 
     async def sendtimes(self, request: web.Request) -> web.Response:
         return web.json_response({str(chat): times for chat, times in self.sent.items()})
@@ -164,6 +189,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sse-interval-ms", type=float, default=100.0)
     parser.add_argument("--sse-heartbeat-every", type=int, default=10)
     parser.add_argument("--sse-final-pause-ms", type=float, default=0.0, help="wait before the final event")
+    parser.add_argument("--sse-wait-min-s", type=float, default=0.0, help="tool wait after the text, least")
+    parser.add_argument("--sse-wait-max-s", type=float, default=0.0, help="tool wait, most (0: none)")
+    parser.add_argument("--sse-wait-heartbeat-s", type=float, default=15.0, help="heartbeat during the wait")
     args = parser.parse_args(argv)
     source = (
         SseSource(
@@ -171,6 +199,8 @@ def main(argv: list[str] | None = None) -> None:
             args.sse_interval_ms / 1000,
             args.sse_heartbeat_every,
             args.sse_final_pause_ms / 1000,
+            (args.sse_wait_min_s, args.sse_wait_max_s),
+            args.sse_wait_heartbeat_s,
         )
         if args.sse_events > 0
         else None

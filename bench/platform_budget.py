@@ -40,9 +40,9 @@ from bench._common import MB, Row, child_server, print_machine, print_table
 from bench._outbound import TimedOutbound
 from bench._simproc import chunk_text
 from bots.app import http_client
+from core.bot import NemoBot
 from core.chat import ChatKey, Inbound, PlatformLimits, Sender, utf16_length
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.settings import Settings
 from core.skills import SkillProfile
 from storage import MemoryStore

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import secrets
 import sys
@@ -70,6 +71,10 @@ async def _console(settings: Settings) -> int:
 async def _demo(settings: Settings) -> int:
     from simulator import Simulator, SimulatorConfig
 
+    # The in-process simulator stands in for the remote backend: its server-side complaints (a
+    # stream the bot closed on Ctrl+C or /cancel) would be invisible in production, so they stay
+    # out of the conversation on screen.
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory(prefix="nemobot-demo-") as folder:
         root = Path(folder)
         simulator = Simulator(

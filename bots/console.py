@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import sys
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -99,9 +100,16 @@ class ConsoleOutbound:
             self._last = None
         elif self.interactive:
             self._close_line()
+            self._cancel_hint(buttons)
             self._write(f"nemobot> {text}")
             self._line_open, self._last = True, ref.message_id
         return ref
+
+    def _cancel_hint(self, buttons: Sequence[Button]) -> None:
+        """A running job's Cancel button is, in a terminal, Ctrl+C or /cancel: say so once, above it."""
+        cancel = next((b for b in buttons if b.action is Action.CANCEL), None)
+        if cancel is not None:
+            self._write(f"         [{cancel.label}: Ctrl+C · /cancel]\n")
 
     async def edit_text(
         self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
@@ -114,10 +122,14 @@ class ConsoleOutbound:
             return
         if self._last == ref.message_id and self._line_open and text.startswith(shown.text):
             self._write(text[len(shown.text) :])
-        elif self._last == ref.message_id and self._line_open and "\n" not in shown.text + text:
-            self._write("\r\x1b[K" + f"nemobot> {text}")
+        elif self._last == ref.message_id and self._line_open:
+            # The text changed above its end (a phrase translated once complete): redraw the
+            # block in place rather than print the whole reply a second time below it.
+            self._write(_erase(f"nemobot> {shown.text}") + f"nemobot> {text}")
         else:
             self._close_line()
+            if not final:
+                self._cancel_hint(buttons)
             self._write(f"nemobot> {text}")
             self._line_open, self._last = True, ref.message_id
         shown.text, shown.final = text, final
@@ -127,6 +139,18 @@ class ConsoleOutbound:
             if hints:
                 self._write(f"         [{hints}]\n")
             self._last = None
+
+    async def delete_message(self, ref: MessageRef) -> bool:
+        """Withdraw a message: a progress line still open is erased; one never printed (piped
+        mode prints only finished messages) is simply never printed. A finished message already
+        printed cannot be taken back."""
+        shown = self._shown.pop(ref.message_id, None)
+        if shown is None or not shown.final:
+            if self.interactive and self._last == ref.message_id and self._line_open:
+                self._write("\r\x1b[K")
+                self._line_open, self._last = False, None
+            return True
+        return False
 
     def prompt(self, text: str) -> None:
         self._close_line()
@@ -142,6 +166,21 @@ class ConsoleOutbound:
 
     async def chat_action(self, chat: ChatKey, action: ChatAction) -> None:
         return None
+
+
+def _rows(text: str, columns: int) -> int:
+    """How many terminal rows ``text`` takes (wide CJK characters count twice)."""
+    rows = 0
+    for line in text.split("\n"):
+        width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        rows += max(1, -(-width // columns))
+    return rows
+
+
+def _erase(shown: str) -> str:
+    """Escape codes that move the cursor to the start of ``shown`` (the open block) and clear it."""
+    rows = _rows(shown, max(20, shutil.get_terminal_size().columns))
+    return "\r" + (f"\x1b[{rows - 1}A" if rows > 1 else "") + "\x1b[J"
 
 
 def attachment_from_path(path: Path) -> Attachment:

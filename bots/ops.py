@@ -89,7 +89,8 @@ async def store_is_up(store: Store) -> bool:
 
 
 class OpsServer:
-    """``/healthz`` and ``/metrics`` on ``host:port``; ``platforms()`` names the platforms that are up."""
+    """``/healthz`` and ``/metrics`` on ``host:port``. ``queue_depth()`` counts the core's queued work;
+    ``platforms()`` names the platforms that are up."""
 
     def __init__(
         self,

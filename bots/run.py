@@ -11,10 +11,10 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from bots.app import running_bot
+from bots.app import opened_store, running_bot
 from bots.ops import OpsServer
 from bots.startup import start_each
-from core.service import NemoBot
+from core.inbound import Core
 from core.settings import Settings, SettingsError, settings_error
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
 
-def configured_platforms(core: NemoBot, settings: Settings) -> dict[str, Callable[[], Adapter]]:
+def configured_platforms(core: Core, settings: Settings) -> dict[str, Callable[[], Adapter]]:
     """A factory per platform whose token is set; raises :class:`SettingsError` on a bad setting."""
     from bots.discord_bot.adapter import DiscordAdapter
     from bots.discord_bot.settings import DiscordSettings
@@ -50,6 +50,12 @@ def configured_platforms(core: NemoBot, settings: Settings) -> dict[str, Callabl
     return factories
 
 
+def is_up(adapter: Adapter) -> bool:
+    """Whether a started platform is still connected (adapters without ``is_up`` count as up)."""
+    check = getattr(adapter, "is_up", None)
+    return bool(check()) if callable(check) else True
+
+
 def permanent_start_error(exc: BaseException) -> bool:
     """A start-up error that waiting cannot fix: a rejected token or a bad setting."""
     import discord
@@ -61,7 +67,7 @@ def permanent_start_error(exc: BaseException) -> bool:
     return isinstance(exc, DiscordStartError) and isinstance(exc.__cause__, discord.LoginFailure)
 
 
-async def _housekeeping(core: NemoBot) -> None:
+async def _housekeeping(core: Core) -> None:
     while True:
         try:
             await core.housekeep()
@@ -72,7 +78,7 @@ async def _housekeeping(core: NemoBot) -> None:
 
 async def run_platforms(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM. Returns the process exit code."""
-    async with running_bot(settings) as core:
+    async with opened_store(settings) as store, running_bot(settings, store=store) as core:
         platforms = configured_platforms(core, settings)
         if not platforms:
             raise SettingsError(
@@ -87,17 +93,17 @@ async def run_platforms(settings: Settings) -> int:
                 loop.add_signal_handler(signum, stop.set)
         housekeeping = asyncio.create_task(_housekeeping(core), name="housekeeping")
         ops: OpsServer | None = None
-        up: list[str] = []  # the platforms that started, for /healthz
+        up: dict[str, Adapter] = {}  # the platforms that started, for /healthz
         try:
             if settings.nemobot_ops_port:
                 # Up before the platforms, so /healthz says 503 (not "connection refused") meanwhile.
-                ops = OpsServer(core.store, core.queue_depth, lambda: list(up))
+                ops = OpsServer(store, core.queue_depth, lambda: [n for n, a in up.items() if is_up(a)])
                 await ops.start(settings.nemobot_ops_host, settings.nemobot_ops_port)
             running = await start_each(
                 platforms, permanent=permanent_start_error, retries=settings.nemobot_start_retries
             )
             started.extend(running.values())
-            up.extend(running)
+            up.update(running)
             if not started:
                 log.error("no platform started; stopping")
                 return 1

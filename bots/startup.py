@@ -16,7 +16,8 @@ from typing import Protocol, TypeVar
 import psycopg
 import psycopg_pool
 
-from storage import BUSY_TIMEOUT_MS, PostgresStore, SqliteStore, StoreLocation, TokenCipher, open_location
+from storage import PostgresStore, SqliteStore, StoreLocation, TokenCipher, open_location
+from storage.sqlite import BUSY_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
 

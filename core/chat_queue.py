@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from core.chat import ChatKey
 from core.metrics import tracked
@@ -79,9 +80,8 @@ class ChatQueues:
         if lane is None:
             lane = self._lanes[chat] = _ChatLane()
         ahead = len(lane.pending) + (1 if lane.current is not None else 0)
-        lane.pending.append(
-            replace(item, work=tracked(chat, item.label, item.work))
-        )  # counted, timed, logged
+        # Counted, timed and logged (core.metrics) without changing what the item says it is.
+        lane.pending.append(dataclasses.replace(item, work=tracked(chat, item.label, item.work)))
         lane.idle.clear()
         if lane.current is None:
             self._start_next(chat, lane)

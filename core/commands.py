@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 
-from core.access import Gate, today
-from core.accounts import Accounts
 from core.chat import Action, Inbound
+from core.credentials import Accounts
 from core.explain import explain
 from core.exports import forces_new_render
-from core.i18n import labelled, parse_lang, t
+from core.gate import Gate, today
+from core.i18n import labelled, media_kind, parse_lang, t
 from core.intents import Command, command_action, export_resolution, find_links, find_media_urls
-from core.nemo.draft import summarize_draft
+from core.nemo.draft import is_exportable, summarize_draft
 from core.nemo.errors import NemoError, SessionNotFound
 from core.ports import MessageDeleter, PlatformError, Store
 from core.replies import send_safely
@@ -49,6 +49,7 @@ class CommandHandler:
             "skill": self.skill,
             "token": self.token,
             "admin": self.admin,
+            "whoami": self.whoami,
             "lang": self.set_language,
             "upload": self.upload,
         }
@@ -148,16 +149,19 @@ class CommandHandler:
         if not state.video_infos and not state.draft:
             await send_safely(out, chat, t(lang, "status_empty"))
             return
+        left, right = ("（", "）") if lang == "zh" else (" (", ")")
         uploads = [
-            f"• {info.get('filename') or info.get('name') or 'file'} "
-            f"({info.get('file_type') or info.get('type') or 'media'})"
+            f"• {info.get('filename') or info.get('name') or 'file'}"
+            f"{left}{media_kind(lang, info.get('file_type') or info.get('type'))}{right}"
             for info in state.video_infos
         ]
         await send_safely(
             out,
             chat,
-            t(lang, "status", timeline=summarize_draft(state.draft), uploads="\n".join(uploads) or "—"),
-            buttons=labelled(lang, Action.EXPORT, Action.CREDITS),
+            t(lang, "status", timeline=summarize_draft(state.draft, lang), uploads="\n".join(uploads) or "—"),
+            buttons=labelled(
+                lang, *((Action.EXPORT, Action.CREDITS) if is_exportable(state.draft) else (Action.CREDITS,))
+            ),
         )
 
     async def new_session(self, req: Request) -> None:
@@ -182,6 +186,11 @@ class CommandHandler:
         """
         out, chat, lang = req.out, req.chat, req.lang
         value = args.strip()
+        if req.is_group and req.private:
+            # A slash command answered privately: nothing was posted, so nothing to delete; a token
+            # bound here would pay for everyone's work in the channel.
+            await send_safely(out, chat, t(lang, "token_group_private"))
+            return
         if req.is_group:
             deleted = await self._delete(req, inbound) if value else True
             note = t(lang, "token_message_deleted" if deleted else "token_message_kept") if value else ""
@@ -211,6 +220,14 @@ class CommandHandler:
             return await req.out.delete_message(inbound.ref)
         except PlatformError:
             return False
+
+    async def whoami(self, req: Request, _inbound: Inbound, _args: str) -> None:
+        """The ids an operator puts in NEMOBOT_ALLOWED / NEMOBOT_ADMINS, for this user and chat."""
+        chat = req.chat
+        user = f"{chat.platform}:{req.sender.user_id}"
+        await send_safely(
+            req.out, chat, t(req.lang, "whoami", user=user, chat=f"{chat.platform}:{chat.chat_id}")
+        )
 
     async def admin(self, req: Request, _inbound: Inbound, args: str) -> None:
         """Operator commands: today's usage per chat, and the configured caps."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from core.accounts import ChatAccount
+from core.credentials import ChatAccount
 from core.i18n import Lang, t
 from core.nemo.errors import (
     AgentError,
+    AnonymousCeiling,
     AuthError,
     BackendUnavailable,
     ExportNotAllowed,
@@ -18,6 +19,7 @@ from core.nemo.errors import (
     SessionNotFound,
     StreamTimedOut,
     UnsupportedFileType,
+    UploadIncomplete,
 )
 
 log = logging.getLogger(__name__)
@@ -47,10 +49,14 @@ def explain(exc: BaseException, account: ChatAccount | None, lang: Lang, *, file
         return t(lang, "upload_unsupported", name=filename or "file", formats=SUPPORTED_FORMATS)
     if isinstance(exc, FileTooLarge):
         return t(lang, "upload_too_large_backend", name=filename or "file", size="")
+    if isinstance(exc, UploadIncomplete):
+        return t(lang, "upload_failed", name=filename or "file")
     if isinstance(exc, AuthError):
         return t(lang, "auth_failed")
     if isinstance(exc, SessionNotFound):
         return t(lang, "session_expired")
+    if isinstance(exc, AnonymousCeiling):
+        return t(lang, "anonymous_ceiling")
     if isinstance(exc, RateLimited):
         return t(lang, "rate_limited", seconds=30)
     if isinstance(exc, StreamTimedOut):

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.chat import Action, Button, ChatAction
-from core.context import ChatContext, chat_action_kept_alive
+from core.chat import Action, Button, ChatAction, MessageRef
+from core.chat_context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.i18n import labelled, t
 from core.metrics import METRICS
@@ -35,7 +35,18 @@ from core.nemo.draft import is_exportable
 from core.nemo.errors import ApiError, BackendUnavailable, DownloadRefused, NemoError, RenderRejected
 from core.nemo.models import RenderStatus
 from core.netguard import NetGuard
-from core.ports import ChatUnavailable, Job, JobState, PlatformError, RenderedDraft, UploadCapByChat
+from core.ports import (
+    CardState,
+    ChatUnavailable,
+    Job,
+    JobState,
+    PlatformError,
+    RenderedDraft,
+    ReplySender,
+    UploadCapByChat,
+    VideoReplySender,
+)
+from core.redact import redact_for_chat
 from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
@@ -106,7 +117,14 @@ class ExportFlow:
         self.ctx = ctx
         self.job = job
         self.request = RenderRequest.decode(job.payload)
-        self.card = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group)
+        self.card = StreamingReply(
+            ctx.out,
+            ctx.chat,
+            is_group=ctx.is_group,
+            card_title=t(ctx.lang, "card_export"),
+            requester=job.requester,
+            running_buttons=labelled(ctx.lang, Action.CANCEL),
+        )
 
     async def _save(self, state: JobState | None = None, **changes: object) -> None:
         if state is not None:
@@ -249,7 +267,8 @@ class ExportFlow:
                         "export_progress",
                         percent=status.progress,
                         bar=progress_bar(status.progress),
-                    )
+                    ),
+                    percent=status.progress,
                 )
             await self.ctx.sleep(next(delays))
             try:
@@ -266,7 +285,7 @@ class ExportFlow:
         ctx = self.ctx
         client = ctx.account.client
         await self._save(JobState.DELIVERING)
-        self.card.update(t(ctx.lang, "export_progress", percent=100, bar=progress_bar(100)))
+        self.card.update(t(ctx.lang, "export_progress", percent=100, bar=progress_bar(100)), percent=100)
         # The proxy download URL answers only with the API token: never a link for users. Without
         # a CDN URL the project's web-editor (claim) link stands in.
         claim = await self._claim_link()
@@ -282,6 +301,7 @@ class ExportFlow:
         settings = ctx.settings
         guard = NetGuard.for_backend(settings.nemo_api_url, settings.nemobot_trusted_hosts)
         sent = False
+        announced: list[int] = []  # the real size of a file over the cap, where the server said it
         with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
             # A name the bot chose (from its own job id): identifiers from the backend never become
             # file-system paths, and two exports never share a name (the console keeps each one).
@@ -294,6 +314,7 @@ class ExportFlow:
                     max_bytes=cap,
                     guard=guard,
                     total_s=settings.nemobot_render_max_s,
+                    on_size=announced.append,
                 )
             except DownloadRefused as exc:
                 log.warning("the render of %s is sent as a link only: %s", ctx.chat, exc)
@@ -303,27 +324,28 @@ class ExportFlow:
                 size = 0
             if size > 0:
                 try:
-                    await ctx.out.send_video(
-                        ctx.chat, path, caption=caption, buttons=self._new_project_button()
-                    )
+                    await self._send_video(path, caption)
                     sent = True
                 except ChatUnavailable:
                     raise
                 except PlatformError as exc:
                     log.info("sending the video failed, sending the link instead: %s", exc)
         if not sent:
-            body = (
-                t(ctx.lang, "export_too_big", size="?", limit=f"{cap / 1_000_000:.0f} MB", link=link)
-                if size == -1
-                else t(ctx.lang, "export_done", link=link)
-            )
-            await send_safely(
-                ctx.out, ctx.chat, body + (f"\n{web}" if web else ""), buttons=self._new_project_button()
-            )
+            if size == -1:
+                # An unknown size is left empty and the text drops its brackets; never "?".
+                real = f"{announced[0] / 1_000_000:.1f} MB" if announced else ""
+                limit = f"{cap / 1_000_000:.0f} MB"
+                body = t(ctx.lang, "export_too_big", size=real, limit=limit, link=link)
+            elif size == 0:
+                body = t(ctx.lang, "export_download_failed", link=link)
+            else:
+                body = t(ctx.lang, "export_done", link=link)
+            await self._send_text(body + (f"\n{web}" if web else ""))
         # The platform took the result: record it before anything cosmetic, so a restart from here
         # on never sends it again.
         await self._delivered(status)
-        await self.card.finish(t(ctx.lang, "export_delivered"))
+        # The result is its own message now: remove the progress card (no "finished" under it).
+        await self.card.discard(t(ctx.lang, "export_delivered"))
 
     async def _delivered(self, status: RenderStatus) -> None:
         await self._save(JobState.DONE, detail="delivered")
@@ -338,6 +360,29 @@ class ExportFlow:
                     rendered_at=datetime.now(UTC),
                 )
             )
+
+    def _reply_to(self) -> MessageRef | None:
+        """In a group, the result replies to the /export (or the button's message) that asked."""
+        return self.ctx.origin if self.ctx.is_group else None
+
+    async def _send_video(self, path: Path, caption: str) -> None:
+        out, origin, buttons = self.ctx.out, self._reply_to(), self._new_project_button()
+        if origin is not None and isinstance(out, VideoReplySender):
+            await out.send_video_reply(origin, path, caption=caption, buttons=buttons)
+        else:
+            await out.send_video(self.ctx.chat, path, caption=caption, buttons=buttons)
+
+    async def _send_text(self, text: str) -> None:
+        out, origin, buttons = self.ctx.out, self._reply_to(), self._new_project_button()
+        if origin is not None and isinstance(out, ReplySender):
+            try:
+                await out.send_reply(origin, redact_for_chat(text), buttons=buttons)
+                return
+            except ChatUnavailable:
+                raise
+            except PlatformError as exc:
+                log.info("replying with the export result failed, sending it plainly: %s", exc)
+        await send_safely(out, self.ctx.chat, text, buttons=buttons)
 
     def _new_project_button(self) -> tuple[Button, ...]:
         # The result pings whoever asked for it (Discord mentions the button's requester).
@@ -355,7 +400,7 @@ class ExportFlow:
 
     async def _fail(self, message: str) -> None:
         METRICS.failed("export")
-        await self.card.finish(message) if self.card.started else await send_safely(
+        await self.card.finish(message, state=CardState.FAILED) if self.card.started else await send_safely(
             self.ctx.out, self.ctx.chat, message
         )
         await self._save(JobState.FAILED, detail=message[:500])
@@ -369,7 +414,7 @@ class ExportFlow:
             if self.job.render_id:
                 with contextlib.suppress(NemoError):
                     await self.ctx.account.client.cancel_render(self.job.render_id)
-            await self.card.finish(t(self.ctx.lang, "export_cancelled"))
+            await self.card.finish(t(self.ctx.lang, "export_cancelled"), state=CardState.CANCELLED)
             await self._save(JobState.CANCELLED, detail="cancelled by the user")
 
         with contextlib.suppress(Exception):

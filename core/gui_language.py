@@ -173,6 +173,15 @@ _ABOUT_UPLOAD = re.compile(
 )
 _MENTIONS_EXPORT = re.compile(r"导出|\bExport\b")
 _CLAUSE_END = re.compile(r"[,;，；。！？!?]+\s*|(?<![\d\s])[.:]+(?:\s+|$)|\s+[—–]\s+")
+# Every rewrite above needs one of these words (a superset: each pattern's verb, noun or Chinese
+# stem), so text without any of them comes out unchanged and is not scanned again and again.
+_MAY_REWRITE = re.compile(
+    r"click|tap|press|hit|button|timeline|drag|drop|place|put|hover|panel|sidebar|toolbar|inspector"
+    r"|playhead|scrubber|open|go\s+to|switch|navigate|head|check|look"
+    r"|点|按|单击|双击|右键|右击|拖|侧边栏|工具栏|面板|播放头|属性栏|菜单栏|打开|时间轴|时间线|轨道"
+    r"|放在|放到|移到|置于",
+    re.IGNORECASE,
+)
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•]|\d+[.)、])\s*")
 _SENTENCE_END = re.compile(r"(?:[.!?。！？]\s*|^\s*)$")
 
@@ -213,6 +222,12 @@ class _Rewriter:
 
     def translate(self, text: str) -> str:
         """One piece of a reply: labelled phrases first, then whole mouse-only clauses."""
+        if not _MAY_REWRITE.search(text):
+            return text  # one cheap scan for most streamed text, instead of the nine below
+        return self.rewrite(text)
+
+    def rewrite(self, text: str) -> str:
+        """:meth:`translate` without the quick check (the property tests compare the two)."""
         return self.clauses(_PHRASES.sub(self.phrase, text))
 
     def _offer(self, action: Action) -> None:
@@ -364,6 +379,8 @@ def translate_gui(text: str, lang: str) -> GuiTranslation:
 
 # Where a streamed reply's text is settled: after a line break, or a sentence end and its spaces.
 _SEGMENT_END = re.compile(r"\n|[.!?。！？](?=\s)\s*|[。！？]")
+# Longer than any word _MAY_REWRITE looks for, so one split across two feeds is still found.
+_TRIGGER_SPAN = 32
 _MAX_TAIL = 400  # a "sentence" longer than this is settled at a space, keeping the work linear
 
 
@@ -384,6 +401,9 @@ class IncrementalGuiTranslator:
         self._rewriter = _Rewriter(self._lang)
         self._settled_raw = ""
         self._settled = ""
+        # The unsettled tail as last seen, when it held no word any rule needs: the next, longer tail
+        # is then scanned only where it grew, so each character is looked at about once.
+        self._clean_tail = ""
 
     def feed(self, text: str) -> str:
         """``text`` (the whole reply so far) with its web-editor instructions rewritten."""
@@ -400,4 +420,12 @@ class IncrementalGuiTranslator:
             self._settled += self._rewriter.translate(text[start:cut])
             self._settled_raw = text[:cut]
         tail = text[cut:]
-        return self._settled + (self._rewriter.copy().translate(tail) if tail else "")
+        if not tail:
+            return self._settled
+        grown = self._clean_tail and tail.startswith(self._clean_tail)
+        fresh = tail[max(0, len(self._clean_tail) - _TRIGGER_SPAN) :] if grown else tail
+        if not _MAY_REWRITE.search(fresh):
+            self._clean_tail = tail
+            return self._settled + tail
+        self._clean_tail = ""
+        return self._settled + self._rewriter.copy().translate(tail)

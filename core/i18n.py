@@ -72,7 +72,8 @@ class _KeepMissing(dict[str, str]):
 def t(lang: Lang, key: str, **values: object) -> str:
     """The catalog text ``key`` in ``lang`` with ``values`` filled in; never raises.
 
-    An unknown language or a text missing in that language falls back to English. An unknown key
+    An unknown language or a text missing in that language falls back to English. A ``count`` of
+    1 picks the singular variant (``en_one``) where the text has one. An unknown key
     is a programming error: it is logged and the key itself is returned, so the chat still gets a
     message and the log says what to fix. A placeholder without a value is left as ``{name}``.
     """
@@ -81,6 +82,9 @@ def t(lang: Lang, key: str, **values: object) -> str:
         log.warning("no text for key %r", key)
         return key
     template = entry.get(lang) or entry[DEFAULT_LANG]
+    if values.get("count") == 1:
+        # Plural-aware texts carry a singular variant ("en_one"); Chinese needs none.
+        template = entry.get(f"{lang}_one") or template
     filled = _KeepMissing({name: str(value) for name, value in values.items()})
     try:
         text = string.Formatter().vformat(template, (), filled)
@@ -90,6 +94,12 @@ def t(lang: Lang, key: str, **values: object) -> str:
     if any(value == "" for value in filled.values()):
         text = _EMPTY_BRACKETS.sub("", text)
     return text
+
+
+def media_kind(lang: Lang, kind: object) -> str:
+    """A media file's type as the chat's language says it (``video``, ``图片``…)."""
+    known = str(kind).lower() if kind else ""
+    return t(lang, f"media_{known}") if known in ("video", "image", "audio") else t(lang, "media_other")
 
 
 def action_label(lang: Lang, action: Action) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from core.chat import Action, ChatKey, Inbound, Sender
+from core.chat import Action, ChatKey, Inbound, MessageRef, Sender
 from core.i18n import Lang
 from core.ports import Outbound
 from core.skills import PROFILES
@@ -31,6 +31,21 @@ SKILL_NAMES: Final[tuple[str, ...]] = tuple(PROFILES)
 # Answered only to whoever asked (where the platform can answer privately): they are about one
 # person, or short and informational.
 PRIVATE_ACTIONS: Final[frozenset[Action]] = frozenset({Action.CREDITS, Action.HELP})
+# Typed commands answered only to whoever typed them, where the adapter offers ``privately`` (a
+# Discord slash command's ephemeral reply): about one person, a secret, or an operator's report.
+PRIVATE_COMMANDS: Final[frozenset[str]] = frozenset(
+    {"credits", "help", "start", "whoami", "token", "admin", "upload"}
+)
+# Actions and commands answered at once and completely (no queued work): where the adapter offers
+# ``in_place`` (a slash command's own response) the answer goes there, not to a second message.
+IN_PLACE_ACTIONS: Final[frozenset[Action]] = frozenset({Action.STATUS, Action.CREDITS, Action.HELP})
+IN_PLACE_COMMANDS: Final[frozenset[str]] = PRIVATE_COMMANDS | {"status", "skill", "lang"}
+# Answers that need a backend call (may take seconds): acknowledge the platform before asking.
+BACKEND_ACTIONS: Final[frozenset[Action]] = frozenset({Action.STATUS, Action.CREDITS})
+# Presses the core may refuse to this presser (who may stop or reset shared work, see
+# ``CommandHandler.may_reset``): the refusal goes to ``privately``, so an adapter that can only
+# answer once (Telegram's callback answer) waits for the core before answering.
+GUARDED_ACTIONS: Final[frozenset[Action]] = frozenset({Action.CANCEL, Action.NEW})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +62,8 @@ class Press:
     sender: Sender
     is_group: bool = False
     press_id: str | None = None
+    # The message the button was under (Telegram: the result of an export replies to it in groups).
+    origin: MessageRef | None = None
 
 
 class CoreUnavailable(Exception):
@@ -62,20 +79,29 @@ class CoreUnavailable(Exception):
 
 
 class Core(Protocol):
-    """What an adapter may ask of the core. Implemented by :class:`core.service.NemoBot`."""
+    """What an adapter may ask of the core. Implemented by :class:`core.bot.NemoBot`."""
 
     def attach(self, platform: str, out: Outbound, *, bot_username: str | None = None) -> None:
         """Register the platform's outbound port (and the bot's @username, to recognise /cmd@bot)."""
         ...
 
-    async def receive(self, inbound: Inbound) -> None:
+    async def receive(
+        self, inbound: Inbound, *, privately: Outbound | None = None, in_place: Outbound | None = None
+    ) -> None:
         """Take one message. Failures become a message in the chat; raises only
-        :class:`CoreUnavailable` when the message could not be stored (nothing was accepted)."""
+        :class:`CoreUnavailable` when the message could not be stored (nothing was accepted).
+
+        ``privately`` and ``in_place`` are as for :meth:`press`, for a typed command
+        (:data:`PRIVATE_COMMANDS`, :data:`IN_PLACE_COMMANDS`)."""
         ...
 
-    async def press(self, press: Press, *, privately: Outbound | None = None) -> None:
+    async def press(
+        self, press: Press, *, privately: Outbound | None = None, in_place: Outbound | None = None
+    ) -> None:
         """Take one button press or slash action. ``privately`` answers only the presser (a Discord
-        ephemeral reply): private actions and refusals go there. Raises only :class:`CoreUnavailable`."""
+        ephemeral reply): private actions and refusals go there. ``in_place`` is the slash command's
+        own public response: answers of :data:`IN_PLACE_ACTIONS` go there instead of a new chat
+        message; queued work always answers in the chat. Raises only :class:`CoreUnavailable`."""
         ...
 
     def allowed(self, chat: ChatKey, user_id: str) -> bool:

@@ -25,7 +25,7 @@ log = logging.getLogger("nemobot.activity")
 
 Work = Callable[[], Awaitable[None]]
 
-# Queue labels (core.service) → the kind a host counts; a resumed job counts as its kind.
+# Queue labels (core.bot) → the kind a host counts; a resumed job counts as its kind.
 _KINDS = {"render": "export", "resume-render": "export", "resume-turn": "turn", "resume-upload": "upload"}
 
 # Buckets for the job-lag histogram, in seconds (queued behind a chat's earlier work).

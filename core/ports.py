@@ -84,6 +84,102 @@ class ReopensFiles(Protocol):
     def reopen(self, ref: str) -> Callable[[], AsyncIterator[bytes]]: ...
 
 
+class DraftRefused(PlatformError):
+    """The platform will not show drafts here (an older server, not a private chat): stream by edits."""
+
+
+@runtime_checkable
+class DraftStreamer(Protocol):
+    """An optional :class:`Outbound` capability: native streaming of a reply that is being written.
+
+    A draft is an animated preview under ``draft_id`` (non-zero; one id per reply) that is not a
+    message: it has no id, cannot be edited, and vanishes unless refreshed or followed by a real
+    message. :class:`core.replies.StreamingReply` uses it in private chats and falls back to edits
+    when it raises :class:`DraftRefused`.
+    """
+
+    def drafts_in(self, chat: ChatKey, *, is_group: bool) -> bool:
+        """Whether drafts can be tried in this chat at all (Telegram: private chats only)."""
+        ...
+
+    async def send_draft(self, chat: ChatKey, draft_id: int, text: str) -> None: ...
+
+
+@runtime_checkable
+class ReplySender(Protocol):
+    """An optional :class:`Outbound` capability: a new message that replies to the user's message.
+
+    Used for results that took a while, so the user gets a notification tied to what they asked
+    (in a group the quoted message shows whom it is for).
+    """
+
+    async def send_reply(
+        self, origin: MessageRef, text: str, *, buttons: Sequence[Button] = ()
+    ) -> MessageRef: ...
+
+
+@runtime_checkable
+class VideoReplySender(Protocol):
+    """An optional :class:`Outbound` capability: a video sent as a reply to the message that asked
+    for it (in a group the quoted ``/export`` shows whom the result is for)."""
+
+    async def send_video_reply(
+        self, origin: MessageRef, path: Path, *, caption: str, buttons: Sequence[Button] = ()
+    ) -> MessageRef: ...
+
+
+class Reaction(enum.StrEnum):
+    """A lightweight acknowledgement on the user's own message."""
+
+    SEEN = "seen"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@runtime_checkable
+class Reactor(Protocol):
+    """An optional :class:`Outbound` capability: set a reaction on a user's message.
+
+    Adapters swallow refusals (reactions turned off in a chat): an acknowledgement is never worth
+    an error.
+    """
+
+    async def react(self, ref: MessageRef, reaction: Reaction) -> None: ...
+
+
+class CardState(enum.StrEnum):
+    """Where a job shown as a card stands (platforms colour it by this)."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class JobCard:
+    """A job's progress card. ``text`` is what the plain-text version shows (its bar included);
+    ``percent`` is set while progress is known; ``requester`` is the platform user id who asked."""
+
+    title: str
+    text: str
+    state: CardState = CardState.RUNNING
+    percent: int | None = None
+    requester: str | None = None
+
+
+@runtime_checkable
+class CardSender(Protocol):
+    """An optional :class:`Outbound` capability: draw a job's progress as a card (Discord embeds)
+    instead of a text message. Edited in place like text; ``buttons`` go under it."""
+
+    async def send_card(
+        self, chat: ChatKey, card: JobCard, *, buttons: Sequence[Button] = ()
+    ) -> MessageRef: ...
+
+    async def edit_card(self, ref: MessageRef, card: JobCard, *, buttons: Sequence[Button] = ()) -> None: ...
+
+
 class JobKind(enum.StrEnum):
     TURN = "turn"
     RENDER = "render"

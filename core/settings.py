@@ -58,9 +58,12 @@ class Settings(BaseSettings):
     # Heartbeats mean "still processing" (the skills), so by default only the 15-minute cap ends a
     # stream that keeps sending them; a shorter value restores the older 10-minute cut-off.
     nemo_sse_idle_timeout_s: PositiveSeconds = 900.0
-    nemo_render_poll_max_s: PositiveSeconds = 30.0
+    # 8 s: a 5–60 s render reaches the chat in ~4 s median at one poll per ~5.6 s (bench.export_lag).
+    nemo_render_poll_max_s: PositiveSeconds = 8.0
     nemo_http_timeout_s: PositiveSeconds = 30.0
     nemobot_still_working_s: PositiveSeconds = 120.0
+    # A reply that took this long ends as a new message replying to the asker (a notification).
+    nemobot_notify_after_s: PositiveSeconds = 8.0
     # After a dropped stream: first state read, then the gap between reads, and how many reads
     # without change before giving up (30 s, then 60 s, up to 5, as the skills recommend).
     nemobot_recovery_first_s: PositiveSeconds = 30.0

@@ -29,6 +29,7 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
             "/lang – language: /lang en or /lang zh\n"
             "/cancel – stop waiting for the current reply\n"
             "/token – use your own NemoVideo account (private chat)\n"
+            "/whoami – your id, for the bot's operator\n"
             "/help – this message"
         ),
         "zh": (
@@ -43,6 +44,7 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
             "/lang – 切换语言：/lang en 或 /lang zh\n"
             "/cancel – 停止等待当前回复\n"
             "/token – 使用你自己的 NemoVideo 账户（私聊）\n"
+            "/whoami – 查看你的 ID（供机器人管理员使用）\n"
             "/help – 显示本帮助"
         ),
     },
@@ -171,6 +173,18 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
         ),
         "zh": "“{name}”（{size}）超过了此聊天应用允许我下载的 {limit}。请改发文件链接，例如网盘分享链接。",
     },
+    # A voice message (Telegram/Discord voice notes are OGG/Opus, which the editor does not take).
+    "upload_voice_note": {
+        "en": (
+            "I can't use voice messages – the editor takes audio files (MP3, WAV, M4A, AAC). "
+            "To use your recording as a voice-over, save it as an audio file and send that, "
+            "or type what the voice-over should say."
+        ),
+        "zh": (
+            "暂时无法使用语音消息——编辑器只接受音频文件（MP3、WAV、M4A、AAC）。"
+            "如果想把录音用作旁白，请保存为音频文件再发送，或者直接打字告诉我旁白要说什么。"
+        ),
+    },
     # A zero-byte file.
     "upload_empty_file": {
         "en": "“{name}” is empty. Please send the file again.",
@@ -218,6 +232,8 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
         ),
         "zh": "时间轴上还没有可导出的内容。先让我把素材放上去，比如“用我上传的素材做一个视频”。",
     },
+    # The title of an export's progress card (where the platform draws cards, e.g. Discord).
+    "card_export": {"en": "Export", "zh": "导出"},
     # Render submitted.
     "export_started": {"en": "🎞 Exporting your video…", "zh": "🎞 正在导出视频…"},
     # Render progress; {percent} without the % sign, {bar} a text progress bar.
@@ -225,14 +241,24 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     # Done, file not attached (text message); {link} = MP4 URL.
     "export_done": {"en": "✅ Your video is ready: {link}", "zh": "✅ 视频已导出：{link}"},
     # Caption of the attached MP4.
-    "export_done_file": {"en": "✅ Your video is ready. Link: {link}", "zh": "✅ 视频已导出。链接：{link}"},
+    "export_done_file": {
+        "en": "✅ Your video is ready. Download: {link}",
+        "zh": "✅ 视频已导出。下载：{link}",
+    },
     # MP4 over the platform's upload cap; {size}/{limit} formatted, {link} = MP4 URL.
     "export_too_big": {
         "en": (
-            "✅ Your video is ready, but at {size} it's over this chat's {limit} limit, "
+            "✅ Your video is ready ({size}), but that's over this chat's {limit} limit, "
             "so here's the link: {link}"
         ),
-        "zh": "✅ 视频已导出，但大小为 {size}，超过此聊天 {limit} 的上限，请通过链接下载：{link}",
+        "zh": "✅ 视频已导出（{size}），但超过了此聊天 {limit} 的上限，请通过链接下载：{link}",
+    },
+    # The MP4 could not be fetched to attach it (not a size problem); {link} = MP4 URL.
+    "export_download_failed": {
+        "en": (
+            "✅ Your video is ready. I couldn't fetch the file to attach it here, but the link works: {link}"
+        ),
+        "zh": "✅ 视频已导出。我没能取回文件发到这里，但可以通过链接下载：{link}",
     },
     # The progress card's last state once the result message is out.
     "export_delivered": {"en": "✅ Export finished.", "zh": "✅ 导出完成。"},
@@ -265,6 +291,11 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     "export_stuck": {"en": "it took too long", "zh": "耗时过长"},
     # The user cancelled a running export.
     "export_cancelled": {"en": "Export cancelled.", "zh": "已取消导出。"},
+    # /cancel (or Cancel) while files were uploading: the upload stops; nothing was added.
+    "upload_cancelled": {
+        "en": "Upload stopped – nothing from it was added to the project.",
+        "zh": "已停止上传——这次上传的内容没有加入项目。",
+    },
     # After a bot restart an export job is picked up again.
     "export_resumed": {
         "en": "I restarted while exporting – picking your export up where it left off…",
@@ -272,8 +303,8 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # Browser link to the same project; {link} = claim link.
     "web_link": {
-        "en": "Open this project in the NemoVideo web editor: {link}",
-        "zh": "在 NemoVideo 网页编辑器中打开此项目：{link}",
+        "en": "Open in the web editor: {link}",
+        "zh": "在网页编辑器中打开：{link}",
     },
     # /new done.
     "session_new": {
@@ -305,6 +336,28 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     "rate_limited": {
         "en": "Too many requests – please wait {seconds} seconds and try again.",
         "zh": "请求太频繁，请等待 {seconds} 秒后再试。",
+    },
+    # No NEMO_TOKEN and the backend's cap of new anonymous accounts per server IP is reached.
+    "anonymous_ceiling": {
+        "en": (
+            "I can't open a NemoVideo account for this chat: this bot runs without its own NemoVideo "
+            "token, and NemoVideo only allows about 10 free trial accounts per server each week. "
+            "Waiting won't help. The bot's operator can set an operator token (NEMO_TOKEN), or you "
+            "can use your own account: send /token nmv_usr_… in a private chat with me."
+        ),
+        "zh": (
+            "无法为此聊天开通 NemoVideo 账户：本机器人没有配置自己的 NemoVideo 令牌，而 NemoVideo "
+            "每台服务器每周只允许约 10 个免费试用账户，等待也无济于事。请机器人管理员设置运营令牌"
+            "（NEMO_TOKEN），或者在与我的私聊中发送 /token nmv_usr_… 使用你自己的账户。"
+        ),
+    },
+    # /whoami: {user} = the sender's id as NEMOBOT_ALLOWED / NEMOBOT_ADMINS take it, {chat} = this chat's.
+    "whoami": {
+        "en": (
+            "Your id: {user}\nThis chat: {chat}\n"
+            "An operator can allow you (or this chat) by adding it to NEMOBOT_ALLOWED."
+        ),
+        "zh": "你的 ID：{user}\n此聊天：{chat}\n管理员把它加入 NEMOBOT_ALLOWED 即可允许你（或此聊天）使用。",
     },
     # An error reported by the agent inside the stream; {reason} = short text.
     "agent_error": {
@@ -357,8 +410,8 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # The chat or user is not on the allow list.
     "not_allowed": {
-        "en": "Sorry, this bot isn't available here.",
-        "zh": "抱歉，此机器人在这里不可用。",
+        "en": "Sorry, this bot isn't available here. If you know its operator, send them your id: {user}",
+        "zh": "抱歉，此机器人在这里不可用。如果你认识它的管理员，请把你的 ID 发给对方：{user}",
     },
     # After a bot restart mid-turn; {changes} = bullet lines (may be a "no change" line).
     "restarted_during_turn": {
@@ -367,9 +420,21 @@ _GENERAL: Final[Mapping[str, Mapping[str, str]]] = {
     },
     # /cancel also dropped queued messages; {count} how many.
     "cancelled_queue": {
-        "en": "Dropped {count} queued message(s); they won't be sent to the editor.",
+        "en": "Dropped {count} queued messages; they won't be sent to the editor.",
+        "en_one": "Dropped {count} queued message; it won't be sent to the editor.",
         "zh": "已丢弃 {count} 条排队中的消息，它们不会发送给编辑器。",
     },
+    # A "what changed" line: {count} new files among the project's media.
+    "changes_new_media": {
+        "en": "+{count} media files in the project",
+        "en_one": "+{count} media file in the project",
+        "zh": "项目新增 {count} 个素材文件",
+    },
+    # An uploaded file's type in /status.
+    "media_video": {"en": "video", "zh": "视频"},
+    "media_image": {"en": "image", "zh": "图片"},
+    "media_audio": {"en": "audio", "zh": "音频"},
+    "media_other": {"en": "media", "zh": "素材"},
     # A bullet-list stand-in when a state diff found nothing (used inside restarted_during_turn).
     "no_visible_change": {"en": "No visible change in the project.", "zh": "项目没有可见的变化。"},
     # Console: a typed path that does not exist; {name} as typed.

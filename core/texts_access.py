@@ -63,6 +63,13 @@ ACCESS_TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "Never share a token in a group. Send /token to me in a private chat instead. {deleted}",
         "zh": "请勿在群组中分享令牌。请在与我的私聊中发送 /token。{deleted}",
     },
+    # /token as a private slash command in a server channel: refused; nobody else saw it.
+    "token_group_private": {
+        "en": "I didn't save it: a token set in a server channel would pay for everyone's edits there. "
+        "Only you can see this. Open a direct message with me and use /video token there.",
+        "zh": "没有保存：在服务器频道中设置的令牌会为频道里所有人的编辑付费。此消息仅你可见。"
+        "请在与我的私信中使用 /video token。",
+    },
     # The chat platform would not hand over an attachment (expired link, download refused); {name}.
     "upload_fetch_failed": {
         "en": "I couldn't fetch {name} from the chat. Please send it again (or send a link to it).",

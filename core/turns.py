@@ -12,22 +12,24 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from core.acknowledge import acknowledge
 from core.chat import Action, ChatAction
-from core.context import ChatContext, chat_action_kept_alive
+from core.chat_context import ChatContext, chat_action_kept_alive
 from core.explain import explain
 from core.gui_language import IncrementalGuiTranslator, translate_gui
-from core.i18n import labelled, t
+from core.i18n import Lang, labelled, t
 from core.metrics import METRICS
-from core.nemo.draft import diff_drafts, summarize_media, summarize_tracks
+from core.nemo.draft import diff_drafts, is_exportable, summarize_media, summarize_tracks
 from core.nemo.errors import NemoError, SessionNotFound, StreamDropped, StreamTimedOut
 from core.nemo.events import Heartbeat
 from core.nemo.models import SessionState
 from core.nemo.transcript import TurnTranscript
 from core.nemo.turn import TurnStream
-from core.ports import Job, JobState
+from core.ports import Job, JobState, Reaction
 from core.replies import StreamingReply, send_safely
 
 log = logging.getLogger(__name__)
@@ -35,13 +37,39 @@ log = logging.getLogger(__name__)
 AFTER_EDIT_ACTIONS: tuple[Action, ...] = (Action.EXPORT, Action.STATUS)
 
 
-def describe_changes(before: SessionState | None, after: SessionState) -> list[str]:
-    """Human lines for what changed between two states (draft and uploaded media)."""
-    changes = diff_drafts(before.draft if before else None, after.draft)
+def describe_changes(before: SessionState | None, after: SessionState, lang: Lang = "en") -> list[str]:
+    """Human lines, in the chat's language, for what changed between two states (draft and media)."""
+    changes = diff_drafts(before.draft if before else None, after.draft, lang)
     new_media = len(after.video_infos) - (len(before.video_infos) if before else 0)
     if new_media > 0:
-        changes.append(f"+{new_media} media file(s) in the project")
+        changes.append(t(lang, "changes_new_media", count=new_media))
     return changes
+
+
+# "Timeline (3 tracks): 1. Video: …" as the agent sometimes writes it inline (in either language).
+_INLINE_TIMELINE = re.compile(r"(?:timeline|时间线|时间轴)\s*[(（]\s*\d+\s*(?:tracks?|条轨道)", re.IGNORECASE)
+_TRACK_ITEM = r'\d+\.\s*[^:：\n]{1,24}[:：]\s*(?:"[^"\n]*"|“[^”\n]*”|[^\s(（]+)(?:\s*[(（][^)）\n]*[)）])?'
+_INLINE_LIST = re.compile(
+    rf"{_INLINE_TIMELINE.pattern}\s*[)）]\s*[:：]\s*(?:{_TRACK_ITEM}\s*)+[.。]?[ \t]*", re.IGNORECASE
+)
+
+
+def lists_tracks(text: str) -> bool:
+    """Whether the agent's reply already enumerates the timeline (then ours would repeat it)."""
+    return _INLINE_TIMELINE.search(text) is not None
+
+
+def without_inline_timeline(text: str) -> str:
+    """The reply without a run-on "Timeline (2 tracks): 1. …" list, which the bot shows below
+    instead, one track a line and in the chat's language; text it cannot parse is kept."""
+    return _INLINE_LIST.sub("", text)
+
+
+def _exportable_only(buttons: Sequence[Action], after: SessionState | None) -> list[Action]:
+    """No Export button on an empty timeline (it could only answer "nothing to export")."""
+    if after is not None and not is_exportable(after.draft):
+        return [a for a in buttons if a is not Action.EXPORT]
+    return list(buttons)
 
 
 def _bullets(lines: Sequence[str]) -> str:
@@ -62,6 +90,10 @@ class TurnRelay:
             is_group=ctx.is_group,
             transform=self._gui.feed,
             overflow_note=t(ctx.lang, "reply_rest_in_editor"),
+            native=True,
+            origin=ctx.origin,
+            notify_after_s=ctx.settings.nemobot_notify_after_s,
+            running_buttons=labelled(ctx.lang, Action.CANCEL),
         )
         self._last_activity = 0.0
         self._transcript: TurnTranscript | None = None
@@ -74,6 +106,10 @@ class TurnRelay:
         if detail is not None:
             self.job.detail = detail
         await self.ctx.store.save_job(self.job)
+        if not state.open:
+            await acknowledge(
+                self.ctx.out, self.ctx.origin, Reaction.DONE if state is JobState.DONE else Reaction.FAILED
+            )
 
     async def run(self) -> None:
         ctx = self.ctx
@@ -178,32 +214,36 @@ class TurnRelay:
         ctx = self.ctx
         if turn.silent:
             after = await self._read_state()
-            changes = describe_changes(before, after) if after else []
+            changes = describe_changes(before, after, ctx.lang) if after else []
             text = (
                 t(ctx.lang, "turn_silent_changes", changes=_bullets(changes))
                 if changes
                 else t(ctx.lang, "turn_silent_nochange")
             )
-            await self.reply.finish(
-                text, buttons=labelled(self.ctx.lang, *AFTER_EDIT_ACTIONS) if changes else ()
-            )
+            buttons = _exportable_only(AFTER_EDIT_ACTIONS if changes else (), after)
+            await self.reply.finish(text, buttons=labelled(ctx.lang, *buttons))
             await self._save(JobState.DONE)
             return
         translation = translate_gui(turn.transcript.finish(), ctx.lang)
         text = translation.text
-        if translation.show_timeline or translation.show_media:
-            # What the panel the agent pointed at would show: read the state and list it here.
-            after = await self._read_state()
-            if after is not None:
-                shown = summarize_media(after.video_infos) if translation.show_media else []
-                if translation.show_timeline:
-                    shown += [line for line in summarize_tracks(after.draft) if line not in shown]
-                if shown:
-                    text += "\n\n" + "\n".join(shown)
         buttons = list(translation.actions)
         if turn.tool_calls:
             buttons += [a for a in AFTER_EDIT_ACTIONS if a not in buttons]
-        await self.reply.finish(text, buttons=labelled(ctx.lang, *buttons))
+        # What the panel the agent pointed at would show, listed here. The timeline appears once
+        # per turn: the agent's own run-on list gives way to ours, unless ours cannot be had.
+        bare = without_inline_timeline(text) if translation.show_timeline else text
+        timeline = translation.show_timeline and not lists_tracks(bare)
+        wanted = timeline or translation.show_media or Action.EXPORT in buttons
+        state = await self._read_state() if wanted else None
+        if state is not None:
+            shown = summarize_media(state.video_infos, ctx.lang) if translation.show_media else []
+            tracks = summarize_tracks(state.draft, ctx.lang) if timeline else []
+            if tracks:
+                text = bare
+                shown += [line for line in tracks if line not in shown]
+            if shown:
+                text += "\n\n" + "\n".join(shown)
+        await self.reply.finish(text, buttons=labelled(ctx.lang, *_exportable_only(buttons, state)))
         await self._save(JobState.DONE)
 
     async def _read_state(self) -> SessionState | None:
@@ -231,7 +271,7 @@ class TurnRelay:
             after = await self._read_state()
             if after is None or before is None:
                 continue
-            latest = describe_changes(before, after)
+            latest = describe_changes(before, after, ctx.lang)
             # Generation runs in two stages: report once the state has stopped changing.
             if latest and latest == changes:
                 break
@@ -282,7 +322,7 @@ async def resume_interrupted_turn(ctx: ChatContext, job: Job) -> None:
     if job.session_id:
         try:
             state = await ctx.account.client.state(job.session_id)
-            changes = diff_drafts(before, state.draft)
+            changes = diff_drafts(before, state.draft, ctx.lang)
         except NemoError as exc:
             log.info("state read for an interrupted turn failed: %s", exc)
     bullets = _bullets(changes) if changes else t(ctx.lang, "no_visible_change")

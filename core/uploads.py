@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import mimetypes
 from collections.abc import Awaitable, Callable, Sequence
@@ -10,16 +11,16 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from core.chat import Action, Attachment, MessageRef
-from core.context import ChatContext
+from core.chat_context import ChatContext
 from core.explain import SUPPORTED_FORMATS, explain
-from core.i18n import labelled, t
+from core.i18n import Lang, labelled, media_kind, t
 from core.intents import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from core.metrics import METRICS
 from core.nemo.errors import NemoError
 from core.nemo.models import UploadedFile, UploadResult
 from core.nemo.multipart import UploadSource
 from core.netguard import NetGuard, UnsafeUrl
-from core.ports import PlatformError
+from core.ports import CardState, PlatformError
 from core.replies import StreamingReply, progress_bar, send_safely
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,10 @@ def check_attachments(
     for attachment in attachments:
         extension = media_extension(attachment)
         name = attachment.name or "file"
-        if extension is None:
+        if extension is None and attachment.kind == "voice":
+            # The user recorded a voice message; they never saw a file name, so don't show one.
+            refused.append(Refusal(attachment, t(lang, "upload_voice_note")))
+        elif extension is None:
             refused.append(
                 Refusal(attachment, t(lang, "upload_unsupported", name=name, formats=SUPPORTED_FORMATS))
             )
@@ -122,14 +126,18 @@ def check_attachments(
     return accepted, refused
 
 
-def describe_file(item: UploadedFile) -> str:
+def describe_file(item: UploadedFile, lang: Lang = "en") -> str:
+    """One line per received file, in the chat's language: ``• clip.mp4 — video (5.0s, 1920×1080)``."""
     details: list[str] = []
     if item.duration:
-        details.append(f"{item.duration:.1f}s")
+        details.append(f"{item.duration:.1f} 秒" if lang == "zh" else f"{item.duration:.1f}s")
     if item.width and item.height:
         details.append(f"{item.width}×{item.height}")
-    suffix = f" ({', '.join(details)})" if details else ""
-    return f"• {item.filename} — {item.file_type}{suffix}"
+    if lang == "zh":
+        suffix = f"（{'，'.join(details)}）" if details else ""
+    else:
+        suffix = f" ({', '.join(details)})" if details else ""
+    return f"• {item.filename} — {media_kind(lang, item.file_type)}{suffix}"
 
 
 async def upload_attachments(
@@ -159,7 +167,13 @@ async def upload_attachments(
     ]
     names = ", ".join(source.filename for source in sources)
     total = sum(a.size or 0 for a, _ in accepted)
-    progress = StreamingReply(ctx.out, ctx.chat, is_group=ctx.is_group, on_first_message=on_progress_message)
+    progress = StreamingReply(
+        ctx.out,
+        ctx.chat,
+        is_group=ctx.is_group,
+        on_first_message=on_progress_message,
+        running_buttons=labelled(ctx.lang, Action.CANCEL),
+    )
     loop = asyncio.get_running_loop()
     last = [0.0]
 
@@ -174,6 +188,9 @@ async def upload_attachments(
 
     try:
         result = await _upload_once(ctx, sources, report)
+    except asyncio.CancelledError:
+        await _upload_cancelled(ctx, progress)
+        raise
     except NemoError as exc:
         METRICS.failed("upload")
         await progress.finish(explain(exc, ctx.account, ctx.lang, filename=names))
@@ -184,11 +201,27 @@ async def upload_attachments(
         log.info("fetching an attachment from the platform failed: %s", exc)
         await progress.finish(t(ctx.lang, "upload_fetch_failed", name=names))
         return False
-    received = "\n".join(describe_file(item) for item in result.files) or names
+    received = "\n".join(describe_file(item, ctx.lang) for item in result.files) or names
+    if progress.started:
+        # The bar was on screen: let it reach 100 % before it turns into the confirmation.
+        progress.update(t(ctx.lang, "upload_progress", name=names, percent=100, bar=progress_bar(100)))
+        await progress.shown()
     await progress.finish(
         t(ctx.lang, "upload_received", files=received), buttons=labelled(ctx.lang, Action.STATUS)
     )
     return True
+
+
+async def _upload_cancelled(ctx: ChatContext, progress: StreamingReply) -> None:
+    """/cancel (or Cancel) stopped the upload: its progress message says so and loses its button."""
+    if ctx.stopping():
+        await progress.abandon()
+        return
+    # Shielded: the task is being cancelled, but the user must still hear what happened. (A reply
+    # not yet on screen is sent as a new message.)
+    finishing = progress.finish(t(ctx.lang, "upload_cancelled"), state=CardState.CANCELLED)
+    with contextlib.suppress(Exception):
+        await asyncio.shield(finishing)
 
 
 async def _upload_once(
@@ -229,7 +262,7 @@ async def upload_urls(ctx: ChatContext, urls: Sequence[str]) -> bool:
     except NemoError as exc:
         await send_safely(ctx.out, ctx.chat, explain(exc, ctx.account, ctx.lang, filename=", ".join(urls)))
         return False
-    received = "\n".join(describe_file(item) for item in result.files) or "\n".join(urls)
+    received = "\n".join(describe_file(item, ctx.lang) for item in result.files) or "\n".join(urls)
     await send_safely(
         ctx.out,
         ctx.chat,

@@ -16,20 +16,31 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from core.access import Gate
-from core.accounts import Accounts
+from core.acknowledge import acknowledge
 from core.chat import Attachment, ChatKey, MessageRef, Sender
+from core.chat_context import ChatContext
 from core.chat_queue import ChatQueues, Item
-from core.context import ChatContext
+from core.credentials import Accounts
 from core.explain import explain
 from core.exports import ExportFlow, RenderRequest
+from core.gate import Gate
 from core.i18n import Lang, t
 from core.inbound import CoreUnavailable
 from core.intents import parse_command
 from core.keyed_locks import KeyedLocks
 from core.leases import CHAT_LEASES, Fleet, chat_lease, role_lease
 from core.nemo.errors import NemoError
-from core.ports import ChatRecord, Job, JobKind, JobState, Outbound, PlatformError, ReopensFiles, Store
+from core.ports import (
+    ChatRecord,
+    Job,
+    JobKind,
+    JobState,
+    Outbound,
+    PlatformError,
+    Reaction,
+    ReopensFiles,
+    Store,
+)
 from core.replies import send_safely
 from core.settings import Settings
 from core.turns import TurnRelay, resume_interrupted_turn
@@ -56,6 +67,8 @@ class Request:
     private: bool = False
     # Where answers only the sender should see go (refusals), where the platform has such replies.
     aside: Outbound | None = None
+    # The user's message that asked (reactions, and the reply a slow result quotes).
+    origin: MessageRef | None = None
 
     @property
     def user_token(self) -> str | None:
@@ -100,14 +113,11 @@ class Work:
         self._language: LanguageOf | None = None
         self._dispatcher: asyncio.Task[None] | None = None
 
-    @property
-    def queues(self) -> ChatQueues:
-        """This process's per-chat queues (read-only use: depth for the ops server)."""
-        return self._queues
-
     # Building blocks ---------------------------------------------------------------------------
 
-    async def context(self, chat: ChatKey, out: Outbound, lang: Lang, *, is_group: bool) -> ChatContext:
+    async def context(
+        self, chat: ChatKey, out: Outbound, lang: Lang, *, is_group: bool, origin: MessageRef | None = None
+    ) -> ChatContext:
         """The collaborators of one piece of work. The record is read when the work starts: it may
         have changed while the work waited (a session created by the work before it)."""
         return ChatContext(
@@ -119,6 +129,7 @@ class Work:
             store=self._store,
             settings=self._settings,
             is_group=is_group,
+            origin=origin,
             sleep=self._sleep,
             stopping=lambda: self._stopping or chat in self._handed_over,
             still_ours=lambda: self._still_ours(chat),
@@ -206,12 +217,13 @@ class Work:
             # Stored with the turn, so a restart imports them before sending it.
             job.detail = _LINKS_FIRST + json.dumps(list(urls))
         await self._accepted(req, job)
+        await acknowledge(req.out, req.origin, Reaction.SEEN)
         await self.submit(
             req, "turn", lambda: self._run_turn(req, job, urls), job=job, requester=job.requester
         )
 
     async def _run_turn(self, req: Request, job: Job, urls: tuple[str, ...]) -> None:
-        ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+        ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group, origin=req.origin)
         await self._links_then_turn(ctx, job, urls)
 
     async def _links_then_turn(self, ctx: ChatContext, job: Job, urls: tuple[str, ...]) -> None:
@@ -233,6 +245,7 @@ class Work:
             req.chat, JobKind.UPLOAD, payload=json.dumps(payload), requester=req.sender.user_id
         )
         await self._accepted(req, job)
+        await acknowledge(req.out, req.origin, Reaction.SEEN)
 
         async def work() -> None:
             await self._run_upload(req, job, attachments, instruction)
@@ -242,12 +255,14 @@ class Work:
     async def _run_upload(
         self, req: Request, job: Job, attachments: tuple[Attachment, ...], instruction: str
     ) -> None:
-        ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+        ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group, origin=req.origin)
         # Started: a restart or takeover from here on asks for the files instead of opening them again.
         await self._mark(job, JobState.RUNNING)
         received = await upload_attachments(ctx, attachments, on_progress_message=self._noting(job))
         if not received or not instruction or not await self.allowed(req, "turn"):
             await self._end(job, JobState.DONE if received else JobState.FAILED)
+            # No turn follows (its end would react): the upload itself is the end.
+            await acknowledge(req.out, req.origin, Reaction.DONE if received else Reaction.FAILED)
             return
         # The caption is the instruction for what was just uploaded: the same job runs it.
         job.kind = JobKind.TURN
@@ -300,7 +315,9 @@ class Work:
             await self._accepted(req, job)
 
             async def work() -> None:
-                ctx = await self.context(req.chat, req.out, req.lang, is_group=req.is_group)
+                ctx = await self.context(
+                    req.chat, req.out, req.lang, is_group=req.is_group, origin=req.origin
+                )
                 await ExportFlow(ctx, job).start()
 
             await self.submit(req, "export", work, job=job, requester=job.requester)
@@ -355,6 +372,10 @@ class Work:
 
     def busy(self, chat: ChatKey) -> bool:
         return self._queues.busy(chat) > 0
+
+    def queue_depth(self) -> int:
+        """Work items running or waiting across all chats (``nemobot_queue_depth`` on /metrics)."""
+        return self._queues.depth()
 
     async def cancel(self, chat: ChatKey) -> tuple[bool, int]:
         """Stop the running work and drop the waiting work; their jobs are stored as cancelled at

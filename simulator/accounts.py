@@ -120,11 +120,6 @@ class AccountStore:
         if token is not None:
             token.expires_at = self._clock()
 
-    def expire_all_tokens(self, user_id: str) -> None:
-        for token in self._tokens.values():
-            if token.user_id == user_id:
-                token.expires_at = self._clock()
-
     def set_credits(self, user_id: str, available: int) -> None:
         self._accounts[user_id].available = available
 

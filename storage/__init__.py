@@ -20,7 +20,6 @@ from storage.tokens import FernetTokens, PlainTokens, TokenCipher, load_or_creat
 from storage.values import StoreClosedError
 
 __all__ = [
-    "BUSY_TIMEOUT_MS",
     "DB_FILENAME",
     "SCHEMA_VERSION",
     "DataDirInUse",
@@ -53,7 +52,9 @@ async def open_store(
     return await _open_sqlite(data_dir / DB_FILENAME, cipher, busy_timeout_ms)
 
 
-async def _open_sqlite(path: Path, cipher: TokenCipher | None, busy_timeout_ms: int) -> SqliteStore:
+async def _open_sqlite(
+    path: Path, cipher: TokenCipher | None, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> SqliteStore:
     """The SQLite file at ``path``, holding the lock of its directory (one process per file)."""
     await asyncio.to_thread(ensure_private_dir, path.parent)
     lock = await asyncio.to_thread(DataDirLock.acquire, path.parent)
@@ -70,7 +71,8 @@ async def open_location(
     location: StoreLocation, *, cipher: TokenCipher | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS
 ) -> SqliteStore | PostgresStore:
     """Open (and migrate) the store at ``location``: a SQLite file (one process at a time, by its
-    directory's lock) or a PostgreSQL database (shared by design, no lock)."""
+    directory's lock; ``busy_timeout_ms`` as in :func:`open_store`) or a PostgreSQL database
+    (shared by design, no lock)."""
     if location.postgres_url:
         return await PostgresStore.open(location.postgres_url, cipher=cipher)
     assert location.sqlite_path is not None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 DB_FILENAME = "nemobot.db"
 
-_PASSWORD = re.compile(r"^([a-z]+://[^:/@]*):[^@]*@")
+_PASSWORD = re.compile(r"^([a-z]+://[^:/@]*):[^@]*@", re.IGNORECASE)
 
 
 class StoreUrlError(ValueError):

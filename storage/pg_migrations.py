@@ -9,7 +9,7 @@ re-read the version under the lock and find nothing left to do).
 The tables mirror the SQLite schema (:mod:`storage.migrations`) with native types: ``timestamptz``
 for times, ``bigint`` for counters. Job kinds and states stay plain text, as in SQLite, so a new
 ``JobKind``/``JobState`` member needs no migration. ``jobs.owner``/``jobs.lease_until`` were reserved
-for the fleet and stay unused: a fleet's workers own whole chats through the ``leases`` table (v4), so
+for the fleet and stay unused: a fleet's workers own whole chats through the ``leases`` table (v3), so
 per-chat order holds and a job needs no owner of its own.
 """
 
@@ -90,6 +90,8 @@ _V1: Migration = (
     )
     """,
     "CREATE INDEX usage_by_day ON usage (day)",
+    # Daily caps count one user's events across every chat of a platform.
+    "CREATE INDEX usage_by_user ON usage (platform, user_id, day)",
 )
 
 # v2 (SQLite v3): the last successful render per chat and session, keyed by a fingerprint of the
@@ -112,15 +114,12 @@ _V2: Migration = (
     "CREATE TABLE meta (name text PRIMARY KEY, value text NOT NULL)",
 )
 
-# v3 (SQLite v4): daily caps count a user's events across every chat of a platform; this answers that sum.
-_V3: Migration = ("CREATE INDEX usage_by_user ON usage (platform, user_id, day)",)
-
-# v4 (SQLite v5): named leases, the fleet's per-chat ownership and the Telegram poller's (core/leases.py).
-_V4: Migration = (
+# v3 (SQLite v5): named leases, the fleet's per-chat ownership and the Telegram poller's (core/leases.py).
+_V3: Migration = (
     "CREATE TABLE leases (name text PRIMARY KEY, holder text NOT NULL, until timestamptz NOT NULL)",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 PG_SCHEMA_VERSION = len(MIGRATIONS)
 
 # Any fixed 64-bit number works; this one is "nemobot" in ASCII, so it is recognizable in pg_locks.

@@ -279,6 +279,7 @@ class PostgresStore:
         return changed == 1
 
     async def release_message(self, chat: ChatKey, message_id: str) -> None:
+        """Undo a claim whose event could not be stored after all, so its redelivery is taken."""
         await self._write(_RELEASE, (*key_columns(chat), message_id))
 
     async def prune_processed(self, older_than: datetime) -> int:
@@ -330,6 +331,7 @@ class PostgresStore:
         return int(rows[0]["total"])
 
     async def user_usage(self, platform: str, user_id: str, day: str, *, kind: str | None = None) -> int:
+        """How many usage events one user of a platform had on ``day``, in every chat together."""
         rows = await self._read(_USER_USAGE, (platform, user_id, _day(day), kind, kind))
         return int(rows[0]["total"])
 

@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
+from core.bot import NemoBot
 from core.chat import ChatKey, Inbound, PlatformLimits, Sender
 from core.leases import Fleet
 from core.nemo.transport import NemoTransport
 from core.ports import Store
-from core.service import NemoBot
 from core.settings import Settings
 from core.skills import SkillProfile
 from simulator import Simulator, SimulatorConfig

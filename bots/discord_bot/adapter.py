@@ -27,6 +27,8 @@ from bots.discord_bot.mapping import PLATFORM, message_to_inbound
 from bots.discord_bot.outbound import DiscordOutbound
 from bots.discord_bot.settings import DiscordSettings
 from bots.discord_bot.sync import CommandSync
+from bots.discord_bot.threads import ProjectThreads
+from bots.discord_bot.translator import CommandTranslator
 from bots.discord_bot.views import ActionButtons, action_for
 from core.chat import ChatKey
 from core.i18n import t
@@ -93,7 +95,10 @@ class DiscordAdapter:
             download_cap=settings.discord_max_download_mb * 1_000_000,
             edit_interval_s=settings.discord_edit_interval_s,
         )
-        self.router = InteractionRouter(core, self.outbound, self._open_attachment)
+        self.threads = ProjectThreads(enabled=settings.discord_thread_per_project)
+        self.router = InteractionRouter(
+            core, self.outbound, self._open_attachment, defer_after_s=settings.discord_answer_defer_s
+        )
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         self.tree.error(self.router.tree_error)
         guilds = [discord.Object(guild_id) for guild_id in settings.discord_guild_ids]
@@ -139,6 +144,8 @@ class DiscordAdapter:
             await self._wait_ready()
             application_id = self.client.application_id
             assert application_id is not None  # set by login()
+            # Chinese command names and descriptions for Chinese clients (before the hash is taken).
+            await self.tree.set_translator(CommandTranslator())
             await CommandSync(self.tree, self.data_dir).run(
                 application_id, self.settings.discord_guild_ids, mode=self.settings.discord_command_sync
             )
@@ -169,6 +176,10 @@ class DiscordAdapter:
         if ready not in done:
             raise DiscordStartError("Discord did not become ready in time")
 
+    def is_up(self) -> bool:
+        """For ``/healthz``: logged in and connected to the gateway."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def stop(self) -> None:
         """Finish handing over interactions, disconnect, and restore discord.py's URLs."""
         await self.router.drain()
@@ -195,9 +206,11 @@ class DiscordAdapter:
         user = self.client.user
         if user is None:
             return
+        self.threads.observe(message)
         inbound = message_to_inbound(message, user.id, self._open_attachment)
         if inbound is None or not inbound.addressed:
             return
+        inbound = await self.threads.route(message, inbound)
         try:
             await self.core.receive(inbound)
         except CoreUnavailable as exc:

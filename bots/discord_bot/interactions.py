@@ -1,9 +1,11 @@
-"""Slash commands and button presses: acknowledge at once, then hand the work to the core.
+"""Slash commands and button presses: acknowledge within Discord's 3 seconds, hand over to the core.
 
-Every interaction is deferred before anything else (Discord's 3-second rule). Long work never
-depends on the interaction's 15-minute token: the deferred reply only says "working on it below",
-and progress and results are normal channel messages sent by :class:`DiscordOutbound`. Only short
-answers (credits, help, refusals, errors) are ephemeral followups.
+Quick answers (help, credits, status, the skill list, /video token, whoami, admin) are the
+command's own response (see :mod:`bots.discord_bot.answers`): sent in place, ephemeral where the
+core says they are personal, deferred first only when they need the backend. Work (a prompt, an
+upload, an export) is deferred at once and never depends on the interaction's 15-minute token:
+the deferred reply only says "working on it below", and progress and results are normal channel
+messages sent by :class:`DiscordOutbound`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Concatenate, ParamSpec
 import discord
 from discord import app_commands
 
+from bots.discord_bot.answers import DEFER_AFTER_S, InteractionAnswer
 from bots.discord_bot.formatting import quote_prompt, render
 from bots.discord_bot.mapping import (
     Opener,
@@ -29,7 +32,16 @@ from bots.discord_bot.mapping import (
 from bots.discord_bot.outbound import DiscordOutbound, translated
 from core.chat import Action, Button, ChatAction, ChatKey, Inbound, MessageRef, PlatformLimits
 from core.i18n import Lang, t
-from core.inbound import PRIVATE_ACTIONS, Core, CoreUnavailable, Press
+from core.inbound import (
+    BACKEND_ACTIONS,
+    IN_PLACE_ACTIONS,
+    IN_PLACE_COMMANDS,
+    PRIVATE_ACTIONS,
+    PRIVATE_COMMANDS,
+    Core,
+    CoreUnavailable,
+    Press,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +107,16 @@ def _tracked(
 class InteractionRouter:
     """Implements :class:`~bots.discord_bot.commands.CommandHandlers` and the button callbacks."""
 
-    def __init__(self, core: Core, outbound: DiscordOutbound, opener: Opener) -> None:
+    def __init__(
+        self,
+        core: Core,
+        outbound: DiscordOutbound,
+        opener: Opener,
+        *,
+        defer_after_s: float = DEFER_AFTER_S,
+    ) -> None:
         self._core = core
+        self._defer_after_s = defer_after_s
         self._out = outbound
         self._opener = opener
         self._tasks: set[asyncio.Task[None]] = set()
@@ -119,11 +139,8 @@ class InteractionRouter:
         self, interaction: discord.Interaction, attachment: discord.Attachment | None, url: str | None
     ) -> None:
         if attachment is None and not url:
-            chat = await self._defer(interaction, ephemeral=True)
-            if chat is not None:
-                await self._reply_privately(
-                    interaction, t(await self._lang(interaction, chat), "upload_hint")
-                )
+            # The core answers "/upload" alone with the chat's skill's hint (formats), privately.
+            await self._typed_in_place(interaction, "/upload")
             return
         chat = await self._defer(interaction, ephemeral=False)
         if chat is None:
@@ -143,6 +160,16 @@ class InteractionRouter:
 
     @_tracked
     async def action(self, interaction: discord.Interaction, action: Action) -> None:
+        if action in IN_PLACE_ACTIONS:
+            # Status, credits, help: the answer is the command's own response, not a second message.
+            def pressed(answer: InteractionAnswer, chat: ChatKey) -> Coroutine[Any, Any, None]:
+                press = self._press(interaction, chat, action)
+                return self._core.press(press, privately=answer.private, in_place=answer.public)
+
+            await self._in_place(
+                interaction, pressed, ephemeral=action in PRIVATE_ACTIONS, slow=action in BACKEND_ACTIONS
+            )
+            return
         # A refusal to cancel is private too, so the deferred reply is.
         private = action in PRIVATE_ACTIONS or action is Action.CANCEL
         chat = await self._defer(interaction, ephemeral=private)
@@ -157,10 +184,50 @@ class InteractionRouter:
 
     @_tracked
     async def command(self, interaction: discord.Interaction, text: str) -> None:
+        if text.split()[0].lstrip("/") in IN_PLACE_COMMANDS:
+            await self._typed_in_place(interaction, text)
+            return
         chat = await self._defer(interaction, ephemeral=False)
         if chat is not None:
             inbound = interaction_inbound(interaction, chat, text)
             await self._hand_over(interaction, chat, self._core.receive(inbound))
+
+    async def _typed_in_place(self, interaction: discord.Interaction, text: str) -> None:
+        """A typed command answered as the interaction's response (privately where the core says)."""
+
+        def received(answer: InteractionAnswer, chat: ChatKey) -> Coroutine[Any, Any, None]:
+            inbound = interaction_inbound(interaction, chat, text)
+            return self._core.receive(inbound, privately=answer.private, in_place=answer.public)
+
+        private = text.split()[0].lstrip("/") in PRIVATE_COMMANDS
+        await self._in_place(interaction, received, ephemeral=private, slow=False)
+
+    async def _in_place(
+        self,
+        interaction: discord.Interaction,
+        run: Callable[[InteractionAnswer, ChatKey], Coroutine[Any, Any, None]],
+        *,
+        ephemeral: bool,
+        slow: bool,
+    ) -> None:
+        """Hand over with the interaction's own response as the answer; it is deferred only when
+        the answer needs the backend (``slow``) or does not come quickly."""
+        chat = interaction_chat(interaction)
+        if chat is None or await self._refused(interaction, chat):
+            return
+        answer = InteractionAnswer(
+            interaction, self._out, chat, ephemeral=ephemeral, defer_after_s=self._defer_after_s
+        )
+        answer.start(slow=slow)
+        fallback: str | None = None
+        try:
+            await run(answer, chat)
+        except CoreUnavailable as exc:
+            log.warning("interaction %s in %s was not stored", interaction.id, chat)
+            fallback = exc.notice
+        finally:
+            # Nothing said (a duplicate, or a rate limit already explained): the response is removed.
+            await answer.close(fallback=fallback)
 
     # Buttons -----------------------------------------------------------------------------------
 

@@ -48,8 +48,11 @@ def to_attachment(chat: ChatKey, attachment: discord.Attachment, opener: Opener)
 
 
 def is_addressed(message: discord.Message, bot_id: int) -> bool:
-    """Whether a message is for the bot: any DM, or a mention of the bot or a reply to it."""
+    """Whether a message is for the bot: any DM, any message in a thread the bot opened for a
+    project, or a mention of the bot or a reply to it."""
     if message.guild is None:
+        return True
+    if isinstance(message.channel, discord.Thread) and message.channel.owner_id == bot_id:
         return True
     if any(user.id == bot_id for user in message.mentions):
         return True

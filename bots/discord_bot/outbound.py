@@ -20,7 +20,14 @@ from bots.discord_bot.formatting import MAX_CONTENT, fit, render
 from bots.discord_bot.views import buttons_view
 from core.chat import Button, ChatAction, ChatKey, MessageRef, PlatformLimits, utf16_length
 from core.metrics import METRICS
-from core.ports import ChatUnavailable, MessageGone, PlatformError, PlatformRateLimited
+from core.ports import (
+    CardState,
+    ChatUnavailable,
+    JobCard,
+    MessageGone,
+    PlatformError,
+    PlatformRateLimited,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +41,15 @@ _UNKNOWN_MESSAGE = 10008
 _OLD_MESSAGE_EDITS = 30046  # too many edits to a message older than an hour
 _NOT_AUTHOR = 50005
 _ENTITY_TOO_LARGE = 40005
+
+
+# Discord's palette: blurple while running, green done, red failed, grey cancelled.
+_CARD_COLOURS = {
+    CardState.RUNNING: discord.Colour(0x5865F2),
+    CardState.DONE: discord.Colour(0x57F287),
+    CardState.FAILED: discord.Colour(0xED4245),
+    CardState.CANCELLED: discord.Colour(0x99AAB5),
+}
 
 
 class UploadTooLarge(PlatformError):
@@ -146,6 +162,22 @@ class DiscordOutbound:
             )
         return MessageRef(chat, str(message.id))
 
+    async def send_reply(
+        self, origin: MessageRef, text: str, *, buttons: Sequence[Button] = ()
+    ) -> MessageRef:
+        """A new message replying to the user's ``origin`` (it pings them: a slow reply notifies)."""
+        content = render(text, final=True, limit=MAX_CONTENT)
+        view = buttons_view(buttons)
+        reference = discord.MessageReference(
+            message_id=int(origin.message_id), channel_id=int(origin.chat.chat_id), fail_if_not_exists=False
+        )
+        mentions = discord.AllowedMentions(everyone=False, roles=False, users=False, replied_user=True)
+        with translated("send reply"):
+            message = await self._channel(origin.chat).send(
+                content, view=view or discord.utils.MISSING, reference=reference, allowed_mentions=mentions
+            )
+        return MessageRef(origin.chat, str(message.id))
+
     async def edit_text(
         self, ref: MessageRef, text: str, *, buttons: Sequence[Button] = (), final: bool = False
     ) -> None:
@@ -178,6 +210,40 @@ class DiscordOutbound:
         finally:
             file.close()
         return MessageRef(chat, str(message.id))
+
+    @staticmethod
+    def _embed(card: JobCard) -> discord.Embed:
+        """A job card: the title, the status line with its bar, coloured by state, and who asked."""
+        embed = discord.Embed(
+            title=card.title[:256],
+            description=render(card.text, final=True)[:4096],
+            colour=_CARD_COLOURS[card.state],
+        )
+        if card.requester and card.requester.isdigit():
+            # A language-free label: the card carries no language (a mention in an embed never pings).
+            embed.add_field(name="👤", value=f"<@{card.requester}>")
+        return embed
+
+    async def send_card(self, chat: ChatKey, card: JobCard, *, buttons: Sequence[Button] = ()) -> MessageRef:
+        view = buttons_view(buttons)
+        embed = self._embed(card)
+        with translated("send card"):
+            message = await self._channel(chat).send(
+                embed=embed,
+                view=view or discord.utils.MISSING,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        return MessageRef(chat, str(message.id))
+
+    async def edit_card(self, ref: MessageRef, card: JobCard, *, buttons: Sequence[Button] = ()) -> None:
+        view = buttons_view(buttons)
+        partial = self._channel(ref.chat).get_partial_message(int(ref.message_id))
+        with translated("edit card"):
+            await partial.edit(
+                embed=self._embed(card),
+                view=view,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
 
     async def delete_message(self, ref: MessageRef) -> bool:
         """Delete a user's message (needs Manage Messages in guilds; never possible in DMs)."""

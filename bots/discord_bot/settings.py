@@ -43,6 +43,11 @@ class DiscordSettings(BaseSettings):
     discord_guild_ready_timeout_s: PositiveSeconds = 2.0
     # Discord allows about 5 edits per 5 s per channel; one edit every 1.5 s leaves room for the rest.
     discord_edit_interval_s: PositiveSeconds = 1.5
+    # A new request in a busy server channel opens a thread for its project (false: answer in place).
+    discord_thread_per_project: bool = True
+    # A quick slash answer (help, the skill list) not ready after this long is deferred
+    # ("thinking…"), so Discord's 3 s acknowledgement rule holds however slow the store is.
+    discord_answer_defer_s: Annotated[float, Field(gt=0, le=2.5)] = 1.5
     # A fleet splits the gateway: this process connects the shards DISCORD_SHARD_IDS ("0,1") of
     # DISCORD_SHARD_COUNT; any worker runs the resulting jobs and replies over REST. Unset: one
     # connection (discord.py's default).

@@ -35,8 +35,12 @@ def scope_name(application_id: int, guild_id: int | None) -> str:
 def payload_hash(tree: app_commands.CommandTree[discord.Client], guild_id: int | None) -> str:
     """A stable hash of exactly what ``tree.sync`` would send for this scope."""
     guild = discord.Object(guild_id) if guild_id is not None else None
-    payload = [command.to_dict(tree) for command in tree.get_commands(guild=guild)]
-    payload.sort(key=lambda item: (item.get("type", 1), item["name"]))
+    payload: list[dict[str, object]] = [command.to_dict(tree) for command in tree.get_commands(guild=guild)]
+    payload.sort(key=lambda item: (item.get("type", 1), str(item["name"])))
+    # The localisations are added at sync time; a changed translation table must re-sync too.
+    fingerprint = getattr(tree.translator, "fingerprint", None)
+    if callable(fingerprint):
+        payload.append({"translations": fingerprint()})
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()
 

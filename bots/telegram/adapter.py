@@ -34,6 +34,7 @@ from telegram.ext import (
 
 from bots.telegram.admins import ChatAdmins
 from bots.telegram.albums import AlbumCollector
+from bots.telegram.answers import CallbackAnswer
 from bots.telegram.commands import publish_menu
 from bots.telegram.files import Downloads
 from bots.telegram.flood import GROUP_CHAT, PRIVATE_CHAT, FloodRule, Pacer
@@ -44,9 +45,9 @@ from bots.telegram.outbound import TelegramOutbound
 from bots.telegram.polling import Poller
 from bots.telegram.settings import TelegramSettings
 from bots.telegram.webhook import WebhookServer
-from core.chat import Inbound, Sender
+from core.chat import Inbound, MessageRef, Sender
 from core.i18n import detect_language, t
-from core.inbound import Core, CoreUnavailable, Press
+from core.inbound import GUARDED_ACTIONS, Core, CoreUnavailable, Press
 from core.redact import RedactingFilter, redact
 from core.settings import SettingsError
 
@@ -199,6 +200,10 @@ class TelegramAdapter:
             return secrets_module.token_urlsafe(32)
         return hashlib.sha256(b"nemobot-webhook-secret:" + token.get_secret_value().encode()).hexdigest()
 
+    def is_up(self) -> bool:
+        """For ``/healthz``: started and not stopped (the poller retries network errors itself)."""
+        return self._app is not None and self._app.running
+
     async def stop(self) -> None:
         """Stop receiving, hand buffered albums to the core, finish handlers, confirm, disconnect."""
         if self._poller is not None:
@@ -279,18 +284,31 @@ class TelegramAdapter:
                 lang = await self._core.language(chat_key(message), query.from_user.language_code)
             await self._answer(query.id, t(lang, "button_stale"), alert=True)
             return
-        # First, so the button stops spinning; the work (and its reply) follows.
-        await self._answer(query.id)
+        guarded = action in GUARDED_ACTIONS
+        answer = CallbackAnswer(query.id, self._answer, self.outbound) if guarded else None
+        if answer is None:
+            # First, so the button stops spinning; the work (and its reply) follows.
+            await self._answer(query.id)
         group = is_group(message.chat)
         sender = Sender(str(query.from_user.id), query.from_user.full_name, query.from_user.language_code)
         if group:
             sender = await self._with_admin_fact(message.chat.id, sender)
-        # The callback query id makes a double tap or a redelivered update run once.
-        press = Press(chat_key(message), action, sender, is_group=group, press_id=query.id)
+        chat = chat_key(message)
+        # The callback query id makes a double tap or a redelivered update run once. The button's
+        # message is the origin a result replies to (whom an export is for, in a group).
+        origin = (
+            None if isinstance(message, InaccessibleMessage) else MessageRef(chat, str(message.message_id))
+        )
+        press = Press(chat, action, sender, is_group=group, press_id=query.id, origin=origin)
         try:
-            await self._core.press(press)
+            # A press the core may refuse (Cancel, New: someone else's work) is answered after the
+            # core decided, so a refusal is the presser's own alert, not a message to the group.
+            await self._core.press(press, privately=answer)
         except CoreUnavailable:
             self._acceptance.refuse((update.update_id,))
+        finally:
+            if answer is not None:
+                await answer.close()
 
     async def _answer(self, query_id: str, text: str | None = None, *, alert: bool = False) -> None:
         if self._app is None:

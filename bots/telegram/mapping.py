@@ -104,15 +104,40 @@ def _replies_to_bot(message: Message, me: BotIdentity) -> bool:
     return replied.forum_topic_created is None
 
 
-def _mentions_bot(message: Message, me: BotIdentity) -> bool:
+def _bot_mentions(message: Message, me: BotIdentity) -> list[MessageEntity]:
+    """The entities of the text (or caption) that mention this bot, by @username or by name."""
     types: list[str | None] = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
     entities = message.parse_entities(types) if message.text else message.parse_caption_entities(types)
+    found: list[MessageEntity] = []
     for entity, text in entities.items():
-        if entity.type == MessageEntity.MENTION and text.lstrip("@").lower() == me.username.lower():
-            return True
-        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None and entity.user.id == me.id:
-            return True
-    return False
+        by_username = entity.type == MessageEntity.MENTION and text.lstrip("@").lower() == me.username.lower()
+        user = entity.user
+        by_name = entity.type == MessageEntity.TEXT_MENTION and user is not None and user.id == me.id
+        if by_username or by_name:
+            found.append(entity)
+    return found
+
+
+def _mentions_bot(message: Message, me: BotIdentity) -> bool:
+    return bool(_bot_mentions(message, me))
+
+
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
+def prompt_of(message: Message, me: BotIdentity) -> str:
+    """The text or caption without the bot's own @mention: "@nemo_bot make it blue" asks to
+    "make it blue" (otherwise the agent may take the mention as part of a title)."""
+    text = message.text or message.caption or ""
+    mentions = _bot_mentions(message, me)
+    if not mentions:
+        return text
+    # Entity offsets count UTF-16 units; cut in that encoding, from the end so offsets stay valid.
+    units = text.encode("utf-16-le")
+    for entity in sorted(mentions, key=lambda e: e.offset, reverse=True):
+        units = units[: entity.offset * 2] + units[(entity.offset + entity.length) * 2 :]
+    stripped = units.decode("utf-16-le")
+    return _SPACES.sub(" ", stripped).strip(" \t,:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,21 +205,21 @@ def to_inbound(
     sender = sender_of(message)
     if sender is None:
         return None
-    text = message.text or message.caption or ""
+    raw = message.text or message.caption or ""
     attachments = attachments_of(message, download_cap=download_cap, opener=opener)
     group = is_group(message.chat)
     # A sticker, location, poll… in a private chat gets the core's "send me a file" hint; service
     # messages (joins, pins, topic edits) carry no content and get nothing.
-    if not text and not attachments and (group or message.effective_attachment is None):
+    if not raw and not attachments and (group or message.effective_attachment is None):
         return None
     return Inbound(
         chat=chat_key(message),
         sender=sender,
-        text=text,
+        text=prompt_of(message, me),
         attachments=attachments,
         addressed=is_addressed(message, me),
         message_id=message_key(message),
         is_group=group,
-        # What /token deletes (the message carrying the user's NemoVideo token).
+        # What /token deletes, and what reactions and notifying replies point at.
         ref=MessageRef(chat_key(message), str(message.message_id)),
     )

@@ -7,9 +7,9 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from core.nemo.errors import AuthError, BackendUnavailable, ClientIdMissing, RateLimited
+from core.nemo.errors import AnonymousCeiling, AuthError, BackendUnavailable, ClientIdMissing, RateLimited
 from core.nemo.models import AnonymousToken
 from core.nemo.transport import NemoTransport
 
@@ -154,10 +154,50 @@ class AnonymousTokens:
             token = await self._request()
         except RateLimited:
             await self._sleep(self._wait)
-            token = await self._request()
+            try:
+                token = await self._request()
+            except RateLimited as exc:
+                log.warning(
+                    "NemoVideo refused a new anonymous account twice (429): the backend allows about "
+                    "10 anonymous accounts per server IP per week, so new chats cannot start. Set "
+                    "NEMO_TOKEN to an operator token (see the README) or ask users to use /token."
+                )
+                raise AnonymousCeiling(exc.code, exc.message, http_status=exc.http_status) from exc
         if token.user_id is None and self._current is not None:
             # Later docs elide user_id; the same client id keeps the same anonymous account.
             token = AnonymousToken(token.token, self._current.user_id, token.expires_at, token.credits)
         self._current = token
         if self._on_token is not None:
             await self._on_token(token)
+
+
+T = TypeVar("T")
+
+
+async def retry_refused(
+    tokens: TokenSource,
+    send: Callable[[str], Awaitable[T]],
+    *,
+    rate_limit_wait_s: float,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
+    """``send(token)``, repeated only when the backend *refused* it, so nothing ran: once with a renewed
+    token after a 1001, once after waiting ``rate_limit_wait_s`` after a 429. The one retry rule for
+    every call, a chat turn's opening included (a refused turn was never accepted, so asking again is
+    not a re-send); anything else is raised as it is.
+    """
+    renewed = waited = False
+    token = await tokens.get()
+    while True:
+        try:
+            return await send(token)
+        except AuthError:
+            if renewed:
+                raise
+            renewed = True
+            token = await tokens.renew(token)
+        except RateLimited:
+            if waited:
+                raise
+            waited = True
+            await sleep(rate_limit_wait_s)

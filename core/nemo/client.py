@@ -5,21 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
 
-from core.nemo.auth import TokenSource
+from core.nemo.auth import TokenSource, retry_refused
 from core.nemo.envelope import unwrap
 from core.nemo.errors import (
     ApiError,
-    AuthError,
     BackendUnavailable,
     DownloadRefused,
-    RateLimited,
     RenderRejected,
 )
 from core.nemo.models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult
@@ -110,21 +108,9 @@ class NemoClient:
         self.state_user_id: str | None = None
 
     async def _with_retries(self, send: Callable[[str], Awaitable[T]]) -> T:
-        renewed = waited = False
-        token = await self.tokens.get()
-        while True:
-            try:
-                return await send(token)
-            except AuthError:
-                if renewed:
-                    raise
-                renewed = True
-                token = await self.tokens.renew(token)
-            except RateLimited:
-                if waited:
-                    raise
-                waited = True
-                await self._sleep(self._rate_limit_wait_s)
+        return await retry_refused(
+            self.tokens, send, rate_limit_wait_s=self._rate_limit_wait_s, sleep=self._sleep
+        )
 
     async def _call(self, method: str, path: str, *, json: object = None) -> Any:
         return await self._with_retries(
@@ -269,10 +255,12 @@ class NemoClient:
         max_bytes: int | None = None,
         guard: NetGuard | None = None,
         total_s: float | None = None,
+        on_size: Callable[[int], None] | None = None,
     ) -> int:
         """Stream a finished render to ``destination``: the CDN URL first, the proxy as fallback.
 
-        Returns the byte count. ``max_bytes`` stops early (returns -1) when the file would be larger.
+        Returns the byte count. ``max_bytes`` stops early (returns -1) when the file would be larger;
+        ``on_size`` then hears the file's real size where the server announced it.
         ``guard`` checks every URL (and every redirect) before it is fetched; ``total_s`` bounds the
         whole download, so a CDN that trickles bytes cannot hold the chat's queue. A file that does
         not start like an MP4 (``ftyp`` at offset 4) raises :class:`DownloadRefused` and is deleted.
@@ -281,20 +269,26 @@ class NemoClient:
             async with asyncio.timeout(total_s):
                 if output_url:
                     try:
-                        return await self._download(output_url, None, destination, max_bytes, guard)
+                        return await self._download(output_url, None, destination, max_bytes, guard, on_size)
                     except (BackendUnavailable, ApiError) as exc:
                         log.info("render download from the CDN failed, trying the proxy: %s", exc)
                 proxy_url = self.transport.url(f"/api/render/proxy/{quote(render_id, safe='')}/download")
                 # The proxy needs the token: a 1001 renews it and a 429 waits, like any other call.
                 return await self._with_retries(
-                    lambda token: self._download(proxy_url, token, destination, max_bytes, guard)
+                    lambda token: self._download(proxy_url, token, destination, max_bytes, guard, on_size)
                 )
         except TimeoutError:
             await asyncio.to_thread(destination.unlink, missing_ok=True)
             raise BackendUnavailable("the render download took too long") from None
 
     async def _download(
-        self, url: str, token: str | None, destination: Path, max_bytes: int | None, guard: NetGuard | None
+        self,
+        url: str,
+        token: str | None,
+        destination: Path,
+        max_bytes: int | None,
+        guard: NetGuard | None,
+        on_size: Callable[[int], None] | None = None,
     ) -> int:
         headers = self.transport.headers(token) if token is not None else {}
         first_host = host_of(url)
@@ -313,10 +307,16 @@ class NemoClient:
                         if host_of(url) != first_host:
                             headers = {}  # the token is for the backend, never for another host
                         continue
-                    return await self._save_download(response, destination, max_bytes)
+                    return await self._save_download(response, destination, max_bytes, on_size)
         raise BackendUnavailable("render download: too many redirects")
 
-    async def _save_download(self, response: httpx.Response, destination: Path, max_bytes: int | None) -> int:
+    async def _save_download(
+        self,
+        response: httpx.Response,
+        destination: Path,
+        max_bytes: int | None,
+        on_size: Callable[[int], None] | None = None,
+    ) -> int:
         content_type = response.headers.get("content-type", "")
         if response.status_code != 200 or "json" in content_type:
             # An error answer (possibly HTTP 200 + `code`, e.g. 1001) is never saved as the video:
@@ -330,6 +330,8 @@ class NemoClient:
             raise BackendUnavailable(f"render download answered {content_type}, not a file")
         length = response.headers.get("content-length")
         if max_bytes is not None and length and length.isdigit() and int(length) > max_bytes:
+            if on_size is not None:
+                on_size(int(length))
             return -1
         written = 0
         head = b""
@@ -380,9 +382,3 @@ class NemoClient:
         if anon_id:
             return f"{self.web_url}/register?{urlencode({'bind': anon_id})}"
         return f"{self.web_url}/register"
-
-
-async def iterate_bytes(chunks: Sequence[bytes]) -> AsyncIterator[bytes]:
-    """An async byte source over in-memory chunks (tests, small payloads)."""
-    for chunk in chunks:
-        yield chunk

@@ -4,6 +4,9 @@ The draft schema is only partly documented (§5 of the API notes): ``t`` tracks,
 (0 video, 1 audio, 7 text), ``sg`` segments, ``d`` durations in ms, ``m`` metadata. Everything
 else is a guess, so every function here accepts any value, reads only what it recognises, never
 raises, and never echoes raw JSON. The draft itself is passed to the render endpoint untouched.
+
+Every description is given in the chat's language (``lang``: ``"en"`` or ``"zh"``; anything else
+reads as English), so a Chinese chat never sees English timeline lines.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 _MS_LIMIT = 1e10  # ~115 days; bigger numbers are garbage, not timeline positions
 _NAME_LIMIT = 40
@@ -22,14 +26,97 @@ _MUSIC_HINTS = ("music", "bgm", "song", "soundtrack")
 _SPACES = re.compile(r"\s+")
 
 _LABELS: dict[int | None, str] = {0: "Video", 7: "Title"}
-# label -> (sentence subject, noun phrase, article)
-_WORDS: dict[str, tuple[str, str, str]] = {
-    "Video": ("Video track", "video track", "a"),
-    "BGM": ("Background music", "background music track", "a"),
-    "Audio": ("Audio track", "audio track", "an"),
-    "Title": ("Title", "title track", "a"),
-    "Track": ("Track", "track", "a"),
+# label -> (sentence subject, noun phrase, article), per language
+_WORDS: Final[dict[str, dict[str, tuple[str, str, str]]]] = {
+    "en": {
+        "Video": ("Video track", "video track", "a"),
+        "BGM": ("Background music", "background music track", "a"),
+        "Audio": ("Audio track", "audio track", "an"),
+        "Title": ("Title", "title track", "a"),
+        "Track": ("Track", "track", "a"),
+    },
+    "zh": {
+        "Video": ("视频轨道", "视频轨道", ""),
+        "BGM": ("背景音乐", "背景音乐轨道", ""),
+        "Audio": ("音频轨道", "音频轨道", ""),
+        "Title": ("标题", "标题轨道", ""),
+        "Track": ("轨道", "轨道", ""),
+    },
 }
+# What a track line starts with ("2. BGM: …"), per language.
+_SHORT_LABELS: Final[dict[str, dict[str, str]]] = {
+    "en": {"Video": "Video", "BGM": "BGM", "Audio": "Audio", "Title": "Title", "Track": "Track"},
+    "zh": {"Video": "视频", "BGM": "背景音乐", "Audio": "音频", "Title": "标题", "Track": "轨道"},
+}
+# Sentences, per language; English plurals are chosen by the "_one" variants.
+_PHRASES: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "clips": "{n} clips",
+        "clips_one": "{n} clip",
+        "texts": "{n} texts",
+        "texts_one": "{n} text",
+        "empty": "Timeline is empty",
+        "timeline": "Timeline ({n} tracks): ",
+        "timeline_one": "Timeline ({n} track): ",
+        "added": "Added {article} {noun}: {desc}{detail}",
+        "removed": "Removed the {noun}: {desc}",
+        "added_names": "{subject}: added {names}",
+        "and_more": " and {n} more",
+        "now_has": "{subject} now has {amount} (was {n})",
+        "renamed": "{subject} changed to {name}",
+        "was": " (was {old})",
+        "moved": "{subject} moved to {new} (was {old})",
+        "resized": "{subject} now {new} (was {old})",
+        "muted": "{subject} muted",
+        "volume": "{subject} volume changed to {volume}%",
+        "updated": "{subject} updated",
+        "canvas": "Canvas changed to {new} (was {old})",
+        "title": "Project title changed to {title}",
+        "seconds": "{n}s",
+        "span": "{start}-{end}s",
+        "list": ", ",
+        "generated": "generated",
+    },
+    "zh": {
+        "clips": "{n} 个片段",
+        "texts": "{n} 段文字",
+        "empty": "时间轴为空",
+        "timeline": "时间轴（{n} 条轨道）：",
+        "added": "新增{noun}：{desc}{detail}",
+        "removed": "移除了{noun}：{desc}",
+        "added_names": "{subject}：新增 {names}",
+        "and_more": " 等另外 {n} 个",
+        "now_has": "{subject}现在有 {amount}（原为 {n} 个）",
+        "renamed": "{subject}改为 {name}",
+        "was": "（原为 {old}）",
+        "moved": "{subject}移到 {new}（原为 {old}）",
+        "resized": "{subject}时长改为 {new}（原为 {old}）",
+        "muted": "{subject}已静音",
+        "volume": "{subject}音量改为 {volume}%",
+        "updated": "{subject}已更新",
+        "canvas": "画布改为 {new}（原为 {old}）",
+        "title": "项目标题改为 {title}",
+        "seconds": "{n} 秒",
+        "span": "{start}-{end} 秒",
+        "list": "、",
+        "generated": "AI 生成",
+    },
+}
+
+
+# A media file's type in the Media panel list (English keeps the backend's word).
+_MEDIA_KINDS: Final[dict[str, dict[str, str]]] = {"zh": {"video": "视频", "image": "图片", "audio": "音频"}}
+
+
+def _say(lang: str, key: str, count: int | None = None, **values: object) -> str:
+    """The phrase ``key`` in ``lang`` (English when unknown), singular when ``count`` is 1."""
+    phrases = _PHRASES.get(lang, _PHRASES["en"])
+    template = phrases.get(f"{key}_one") if count == 1 else None
+    return (template or phrases[key]).format(**values)
+
+
+def _words(lang: str, label: str) -> tuple[str, str, str]:
+    return _WORDS.get(lang, _WORDS["en"])[label]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,24 +131,22 @@ class _Track:
     volume: int | None  # percent
     raw: Mapping[object, object]
 
-    @property
-    def noun(self) -> str:
-        return "text" if self.label == "Title" else "clip"
+    def amount(self, lang: str) -> str:
+        return _say(lang, "texts" if self.label == "Title" else "clips", self.count, n=self.count)
 
-    @property
-    def amount(self) -> str:
-        return f"{self.count} {self.noun}{'s' if self.count != 1 else ''}"
+    def desc(self, lang: str) -> str:
+        return self.name if self.count == 1 and self.name else self.amount(lang)
 
-    @property
-    def desc(self) -> str:
-        return self.name if self.count == 1 and self.name else self.amount
-
-    @property
-    def detail(self) -> str:
-        bits = [_range(self.span)] if self.span else []
+    def detail(self, lang: str) -> str:
+        bits = [_range(self.span, lang)] if self.span else []
         if self.volume is not None:
             bits.append(f"{self.volume}%")
-        return f" ({', '.join(bits)})" if bits else ""
+        if not bits:
+            return ""
+        return f"（{'，'.join(bits)}）" if lang == "zh" else f" ({', '.join(bits)})"
+
+    def label_in(self, lang: str) -> str:
+        return _SHORT_LABELS.get(lang, _SHORT_LABELS["en"])[self.label]
 
 
 def is_exportable(draft: object) -> bool:
@@ -72,20 +157,24 @@ def is_exportable(draft: object) -> bool:
     return any(isinstance(t, Mapping) and isinstance(t.get("sg"), list) and t.get("sg") for t in tracks)
 
 
-def summarize_tracks(draft: object) -> list[str]:
+def summarize_tracks(draft: object, lang: str = "en") -> list[str]:
     """One short line per non-empty track, numbered, e.g. ``2. BGM: Lo-fi (0-10s, 35%)``."""
-    return [f"{i}. {t.label}: {t.desc}{t.detail}" for i, t in enumerate(_tracks(draft), start=1)]
+    colon = "：" if lang == "zh" else ": "
+    return [
+        f"{i}. {t.label_in(lang)}{colon}{t.desc(lang)}{t.detail(lang)}"
+        for i, t in enumerate(_tracks(draft), start=1)
+    ]
 
 
-def summarize_draft(draft: object) -> str:
+def summarize_draft(draft: object, lang: str = "en") -> str:
     """The whole timeline on one line: ``Timeline (3 tracks): 1. Video: … 2. …``."""
-    lines = summarize_tracks(draft)
+    lines = summarize_tracks(draft, lang)
     if not lines:
-        return "Timeline is empty"
-    return f"Timeline ({len(lines)} track{'s' if len(lines) != 1 else ''}): " + " ".join(lines)
+        return _say(lang, "empty")
+    return _say(lang, "timeline", len(lines), n=len(lines)) + " ".join(lines)
 
 
-def diff_drafts(before: object, after: object) -> list[str]:
+def diff_drafts(before: object, after: object, lang: str = "en") -> list[str]:
     """Sentences telling a user what changed between two drafts; empty when nothing visible did.
 
     Tracks are paired by type and order (the first video track with the first video track, …),
@@ -99,14 +188,23 @@ def diff_drafts(before: object, after: object) -> list[str]:
     for key, track in new.items():
         previous = old.get(key)
         if previous is None:
-            _, noun, article = _WORDS[track.label]
-            changes.append(f"Added {article} {noun}: {track.desc}{track.detail}")
+            _, noun, article = _words(lang, track.label)
+            changes.append(
+                _say(
+                    lang,
+                    "added",
+                    article=article,
+                    noun=noun,
+                    desc=track.desc(lang),
+                    detail=track.detail(lang),
+                )
+            )
         else:
-            changes.extend(_track_changes(previous, track))
+            changes.extend(_track_changes(previous, track, lang))
     for key, track in old.items():
         if key not in new:
-            changes.append(f"Removed the {_WORDS[track.label][1]}: {track.desc}")
-    changes.extend(_meta_changes(before, after))
+            changes.append(_say(lang, "removed", noun=_words(lang, track.label)[1], desc=track.desc(lang)))
+    changes.extend(_meta_changes(before, after, lang))
     return changes
 
 
@@ -197,29 +295,38 @@ def _start(obj: Mapping[object, object]) -> float | None:
     return None
 
 
-def _track_changes(a: _Track, b: _Track) -> list[str]:
-    subject = _WORDS[b.label][0]
+def _track_changes(a: _Track, b: _Track, lang: str) -> list[str]:
+    subject = _words(lang, b.label)[0]
     if _same(a.raw, b.raw):
         return []
     out = []
     added = _added_segment_names(a.raw, b.raw) if b.count > a.count else []
     if added:
+        more = _say(lang, "and_more", n=len(added) - 3) if len(added) > 3 else ""
         out.append(
-            f"{subject}: added {', '.join(added[:3])}"
-            + (f" and {len(added) - 3} more" if len(added) > 3 else "")
+            _say(lang, "added_names", subject=subject, names=_say(lang, "list").join(added[:3])) + more
         )
     elif a.count != b.count:
-        out.append(f"{subject} now has {b.amount} (was {a.count})")
+        out.append(_say(lang, "now_has", subject=subject, amount=b.amount(lang), n=a.count))
     elif b.name and a.name != b.name:
-        out.append(f"{subject} changed to {b.name}" + (f" (was {a.name})" if a.name else ""))
+        was = _say(lang, "was", old=a.name) if a.name else ""
+        out.append(_say(lang, "renamed", subject=subject, name=b.name) + was)
     if a.span and b.span and a.span != b.span:
         if a.span[0] != b.span[0]:
-            out.append(f"{subject} moved to {_range(b.span)} (was {_range(a.span)})")
+            out.append(
+                _say(lang, "moved", subject=subject, new=_range(b.span, lang), old=_range(a.span, lang))
+            )
         else:
-            out.append(f"{subject} now {_length(b.span)} (was {_length(a.span)})")
+            out.append(
+                _say(lang, "resized", subject=subject, new=_length(b.span, lang), old=_length(a.span, lang))
+            )
     if b.volume is not None and a.volume != b.volume:
-        out.append(f"{subject} muted" if b.volume == 0 else f"{subject} volume changed to {b.volume}%")
-    return out or [f"{subject} updated"]
+        out.append(
+            _say(lang, "muted", subject=subject)
+            if b.volume == 0
+            else _say(lang, "volume", subject=subject, volume=b.volume)
+        )
+    return out or [_say(lang, "updated", subject=subject)]
 
 
 def _added_segment_names(before: Mapping[object, object], after: Mapping[object, object]) -> list[str]:
@@ -234,13 +341,13 @@ def _added_segment_names(before: Mapping[object, object], after: Mapping[object,
     return [name for name in names(after) if name and name not in old]
 
 
-def _meta_changes(before: object, after: object) -> list[str]:
+def _meta_changes(before: object, after: object, lang: str) -> list[str]:
     old, new = _meta(before), _meta(after)
     out = []
     if new.get("size") and old.get("size") and new["size"] != old["size"]:
-        out.append(f"Canvas changed to {new['size']} (was {old['size']})")
+        out.append(_say(lang, "canvas", new=new["size"], old=old["size"]))
     if new.get("title") and old.get("title") and old["title"] != new["title"]:
-        out.append(f"Project title changed to {new['title']}")
+        out.append(_say(lang, "title", title=new["title"]))
     return out
 
 
@@ -311,19 +418,20 @@ def _secs(ms: float) -> str:
     return f"{ms / 1000:.1f}".rstrip("0").rstrip(".")
 
 
-def _range(span: tuple[float, float]) -> str:
-    return f"{_secs(span[0])}-{_secs(span[1])}s"
+def _range(span: tuple[float, float], lang: str = "en") -> str:
+    return _say(lang, "span", start=_secs(span[0]), end=_secs(span[1]))
 
 
-def _length(span: tuple[float, float]) -> str:
-    return f"{_secs(span[1] - span[0])}s"
+def _length(span: tuple[float, float], lang: str = "en") -> str:
+    return _say(lang, "seconds", n=_secs(span[1] - span[0]))
 
 
-def summarize_media(video_infos: object) -> list[str]:
+def summarize_media(video_infos: object, lang: str = "en") -> list[str]:
     """One line per file in the project (what the web editor's Media panel lists).
 
     ``1. interview.mp4 (video, 45s)``; generated media is marked as such. Unknown shapes are skipped.
     """
+    kinds = _MEDIA_KINDS.get(lang, {})
     if not isinstance(video_infos, list | tuple):
         return []
     lines: list[str] = []
@@ -331,11 +439,14 @@ def summarize_media(video_infos: object) -> list[str]:
         if not isinstance(info, Mapping):
             continue
         name = _segment_name({"name": info.get("filename")}) or _segment_name(info) or "file"
-        bits = [kind] if isinstance(kind := info.get("file_type"), str) and kind else []
+        bits = [kinds.get(kind, kind)] if isinstance(kind := info.get("file_type"), str) and kind else []
         duration = info.get("duration")
         if isinstance(duration, int | float) and not isinstance(duration, bool) and 0 < duration < 1e7:
-            bits.append(f"{duration:g}s")
+            bits.append(_say(lang, "seconds", n=f"{duration:g}"))
         if info.get("source") == "generated":
-            bits.append("generated")
-        lines.append(f"{len(lines) + 1}. {name}" + (f" ({', '.join(bits)})" if bits else ""))
+            bits.append(_say(lang, "generated"))
+        details = ""
+        if bits:
+            details = f"（{'，'.join(bits)}）" if lang == "zh" else f" ({', '.join(bits)})"
+        lines.append(f"{len(lines) + 1}. {name}{details}")
     return lines

@@ -16,7 +16,8 @@ Everything the client raises derives from :class:`NemoError`::
     │   ├── ExportNotAllowed        402: plan/attribution block, not a credits problem
     │   ├── RateLimited             429
     │   └── RenderRejected          the render proxy answered ``success: false``
-    └── AgentError                  the agent reported an error inside the stream
+    ├── AgentError                  the agent reported an error inside the stream
+    └── UploadIncomplete            a file yielded more or fewer bytes than its stated size
 
 Third-party exceptions are translated once, in :mod:`core.nemo.transport`, with ``raise … from``.
 """
@@ -94,6 +95,11 @@ class RateLimited(ApiError):
     """429: too many requests."""
 
 
+class AnonymousCeiling(RateLimited):
+    """429 on the anonymous-token endpoint even after the wait: the backend's cap of new anonymous
+    accounts per server IP (about 10 a week) is reached, so waiting seconds will not help."""
+
+
 class RenderRejected(ApiError):
     """The render proxy answered ``success: false`` (duplicate id, empty draft, …)."""
 
@@ -104,6 +110,19 @@ class AgentError(NemoError):
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+
+
+class UploadIncomplete(NemoError):
+    """A file's bytes did not match its stated size (a platform stream cut short, a stale size).
+
+    Raised while streaming, before the body could go out with a wrong Content-Length.
+    """
+
+    def __init__(self, filename: str, stated: int, read: int) -> None:
+        super().__init__(f"{filename!r}: stated {stated} bytes, read {read}")
+        self.filename = filename
+        self.stated = stated
+        self.read = read
 
 
 _BY_CODE: dict[int, type[ApiError]] = {

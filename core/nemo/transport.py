@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import h11
+import httpcore
 import httpx
 
 from core.nemo.envelope import unwrap
@@ -22,8 +24,10 @@ def translating_transport_errors(what: str) -> Iterator[None]:
         yield
     except httpx.TimeoutException as exc:
         raise BackendUnavailable(f"{what}: the backend timed out") from exc
-    except httpx.TransportError as exc:
+    except (httpx.TransportError, httpcore.ProtocolError, h11.ProtocolError) as exc:
         # str(exc) can hold a URL; never one with a secret (tokens travel in headers only).
+        # httpcore and h11 protocol errors can escape httpx's own mapping while a request body is
+        # being sent (a body shorter than its Content-Length); they are failures of this call too.
         raise BackendUnavailable(f"{what}: {type(exc).__name__}") from exc
 
 
@@ -31,11 +35,21 @@ class NemoTransport:
     """Sends authenticated, attributed requests to the NemoVideo API over an injected client.
 
     The caller owns the :class:`httpx.AsyncClient` (its lifetime, limits and transport), as httpx-sse
-    recommends; tests pass a client pointed at the simulator.
+    recommends; tests pass a client pointed at the simulator. ``stream_http``, when given, carries
+    the long ``/run_sse`` turns on a pool of their own: each running turn holds a connection for its
+    whole stream, and sharing one pool would let many turns starve the short calls (bench/RESULTS.md).
     """
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, attribution: SkillAttribution) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        attribution: SkillAttribution,
+        *,
+        stream_http: httpx.AsyncClient | None = None,
+    ) -> None:
         self.http = http
+        self.stream_http = stream_http if stream_http is not None else http
         self.base_url = base_url.rstrip("/")
         self.attribution = attribution
 

@@ -12,16 +12,15 @@ import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
+from typing import TypeVar
 
 import httpx
 from httpx_sse import EventSource, SSEError
 
-from core.nemo.auth import TokenSource
+from core.nemo.auth import TokenSource, retry_refused
 from core.nemo.envelope import unwrap
 from core.nemo.errors import (
-    AuthError,
     BackendUnavailable,
-    RateLimited,
     StreamDropped,
     StreamTimedOut,
     agent_error_for,
@@ -31,6 +30,8 @@ from core.nemo.transcript import TurnTranscript
 from core.nemo.transport import NemoTransport, translating_transport_errors
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class TurnStream:
@@ -89,21 +90,21 @@ class TurnStream:
             raise RuntimeError("use `async with` before iterating a TurnStream")
         return self._events
 
-    async def _send(self) -> httpx.Response:
-        token = await self._tokens.get()
+    async def _send(self, token: str) -> httpx.Response:
         headers = self._transport.headers(
             token, {"Content-Type": "application/json", "Accept": "text/event-stream"}
         )
         # The read timeout backs up the idle deadline below; connect/write stay short.
         timeout = httpx.Timeout(30.0, read=self._idle_s + 5.0)
-        request = self._transport.http.build_request(
+        http = self._transport.stream_http
+        request = http.build_request(
             "POST", self._transport.url("/run_sse"), json=self._body, headers=headers, timeout=timeout
         )
         with translating_transport_errors("POST /run_sse"):
-            return await self._transport.http.send(request, stream=True)
+            return await http.send(request, stream=True)
 
-    async def _open_once(self) -> httpx.Response:
-        response = await self._send()
+    async def _open_once(self, token: str) -> httpx.Response:
+        response = await self._send(token)
         content_type = response.headers.get("content-type", "")
         if response.status_code == 200 and "text/event-stream" in content_type:
             return response
@@ -116,43 +117,23 @@ class TurnStream:
         raise BackendUnavailable(f"/run_sse answered {content_type or 'no content type'}, not a stream")
 
     async def _open(self) -> httpx.Response:
-        renewed = waited = False
-        while True:
-            try:
-                return await self._open_once()
-            except AuthError:
-                # Refused before it started: re-authenticating and asking once more is not a re-send.
-                if renewed:
-                    raise
-                renewed = True
-                await self._tokens.renew(await self._tokens.get())
-            except RateLimited:
-                if waited:
-                    raise
-                waited = True
-                await self._sleep(self._rate_limit_wait_s)
+        # Refused before it started (1001, 429): asking once more is not a re-send.
+        return await retry_refused(
+            self._tokens, self._open_once, rate_limit_wait_s=self._rate_limit_wait_s, sleep=self._sleep
+        )
 
     async def _read(self, response: httpx.Response) -> AsyncGenerator[AgentEvent, None]:
         loop = asyncio.get_running_loop()
-        started = loop.time()
-        hard_deadline = started + self._max_s
-        idle_deadline = started + self._idle_s
+        deadline = _StreamDeadline(loop, self._max_s, self._idle_s)
         sse = EventSource(response).aiter_sse()
         saw_text = False
         try:
             while True:
-                deadline = min(hard_deadline, idle_deadline)
+                deadline.check()
                 try:
-                    async with asyncio.timeout_at(deadline):
-                        message = await anext(sse)
+                    message = await deadline.wait_for(anext(sse))
                 except StopAsyncIteration:
                     break
-                except TimeoutError:
-                    idle = idle_deadline < hard_deadline
-                    raise StreamTimedOut(
-                        "the agent sent only heartbeats for too long" if idle else "the turn took too long",
-                        idle=idle,
-                    ) from None
                 except SSEError as exc:
                     raise BackendUnavailable("/run_sse sent a malformed event stream") from exc
                 except httpx.TransportError as exc:
@@ -163,12 +144,83 @@ class TurnStream:
                     if isinstance(event, StreamError):
                         raise agent_error_for(event.message, event.code)
                     if not isinstance(event, Heartbeat):
-                        idle_deadline = loop.time() + self._idle_s
+                        deadline.progress()
                     if isinstance(event, TextChunk) and self.transcript.add(event):
                         saw_text = True
                     elif isinstance(event, ToolCall):
                         self.tool_calls.append(event)
                     yield event
         finally:
-            log.debug("turn stream closed after %.1fs", loop.time() - started)
+            deadline.close()
+            log.debug("turn stream closed after %.1fs", loop.time() - deadline.started)
         self.finished = True
+
+
+class _StreamDeadline:
+    """The idle and hard deadlines of one stream, kept by a single timer.
+
+    A timeout context per message (``asyncio.timeout_at``) costs a Timeout object, a heap push and a
+    cancelled heap entry for every event; at thousands of events a second that showed in the profile.
+    Here progress only moves a float; the one timer wakes at the old deadline, sees the new one and
+    sleeps again, so it fires about once per idle period. When a deadline has really passed while
+    the stream is waiting for data, the waiting task is cancelled and the cancellation is turned into
+    :class:`StreamTimedOut`, the way ``asyncio.timeout`` does it (``uncancel`` keeps outer cancels).
+    """
+
+    __slots__ = ("_cancel_base", "_handle", "_idle_s", "_loop", "_waiting", "hard", "idle", "started")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_s: float, idle_s: float) -> None:
+        self._loop = loop
+        self._idle_s = idle_s
+        self.started = loop.time()
+        self.hard = self.started + max_s
+        self.idle = self.started + idle_s
+        self._waiting: asyncio.Task[object] | None = None
+        self._cancel_base: int | None = None  # set when this timer cancelled the waiting task
+        self._handle: asyncio.TimerHandle | None = loop.call_at(min(self.hard, self.idle), self._fire)
+
+    def progress(self) -> None:
+        """Real progress (not a heartbeat): the idle deadline starts again from now."""
+        self.idle = self._loop.time() + self._idle_s
+
+    def _expired(self) -> StreamTimedOut:
+        idle = self.idle < self.hard
+        return StreamTimedOut(
+            "the agent sent only heartbeats for too long" if idle else "the turn took too long", idle=idle
+        )
+
+    def _fire(self) -> None:
+        self._handle = None
+        due = min(self.hard, self.idle)
+        if self._loop.time() < due:
+            self._handle = self._loop.call_at(due, self._fire)
+        elif self._waiting is not None and self._cancel_base is None:
+            self._cancel_base = self._waiting.cancelling()
+            self._waiting.cancel()
+        # Otherwise the consumer is busy with an event; the next wait_for sees the deadline passed.
+
+    def check(self) -> None:
+        """Raise :class:`StreamTimedOut` if a deadline passed while the consumer was busy."""
+        if self._loop.time() >= min(self.hard, self.idle):
+            raise self._expired()
+
+    async def wait_for(self, step: Awaitable[T]) -> T:
+        """Await ``step`` (the next message); a deadline passing meanwhile raises StreamTimedOut."""
+        task = asyncio.current_task()
+        self._waiting = task
+        try:
+            return await step
+        except asyncio.CancelledError:
+            base = self._cancel_base
+            if base is not None and task is not None:
+                self._cancel_base = None
+                if task.uncancel() <= base:
+                    raise self._expired() from None
+            raise
+        finally:
+            self._waiting = None
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None

@@ -11,10 +11,11 @@ from pathlib import Path
 import httpx
 
 from bots.console import ConsoleOutbound, ConsoleSession
+from core.bot import NemoBot
+from core.chat import ChatKey
 from core.i18n import t
 from core.nemo.transport import NemoTransport
 from core.ports import Store
-from core.service import NemoBot
 from core.skills import SkillProfile
 from simulator import Scenario, Simulator
 from storage import MemoryStore, SqliteStore
@@ -117,3 +118,106 @@ def test_nemobot_demo_runs_a_piped_session_to_completion(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("nemobot> ") >= 3
     assert "nmv_usr_" not in result.stdout + result.stderr
+
+
+async def test_the_upload_bar_reaches_one_hundred_percent(sim: Simulator, tmp_path: Path) -> None:
+    """In a terminal the bar is the last thing seen of an upload before "Got it": it ends at 100 %."""
+    clip = tmp_path / "big clip.mp4"
+    clip.write_bytes(b"\0" * 3_000_000)
+    output = await _run_console(sim, tmp_path, f"/upload {clip}\n", interactive=True)
+    assert "📤" in output
+    assert "100%" in output
+    assert output.index("100%") < output.index("📥")
+
+
+def test_ctrl_c_in_the_demo_stops_the_turn_without_a_traceback(tmp_path: Path) -> None:
+    """A real `nemobot demo` in a terminal: Ctrl+C mid-turn says "Stopped", prints no traceback or
+    backend noise, and Ctrl+D then ends it with exit code 0."""
+    import pty
+    import select
+    import signal
+    import time
+
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("NEMO", "TELEGRAM", "DISCORD"))
+    }
+    env["NEMOBOT_DATA_DIR"] = str(tmp_path / "data")
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bots", "demo"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker: bytes, within_s: float = 60.0) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + within_s
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    return
+
+    try:
+        read_until(b"you> ")
+        os.write(master, b"make a 5 second video of the sea\n")
+        read_until(b"generating")
+        os.killpg(process.pid, signal.SIGINT)
+        read_until(b"Stopped")
+        read_until(b"you> ", 10)
+        time.sleep(0.5)  # what the simulator's side would log comes right after the cancel
+        os.write(master, b"\x04")
+        returncode = process.wait(timeout=30)
+        read_until(b"\0", 0.5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    text = seen.decode(errors="replace")
+    assert "Stopped" in text
+    assert "Traceback" not in text
+    assert "ERROR" not in text
+    assert returncode == 0
+
+
+async def test_an_export_ends_with_the_result_not_an_export_finished_line(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """The progress card goes away once the video is out: the result is the last word."""
+    sim.force_next_turn(Scenario.GENERATION)
+    output = await _run_console(sim, tmp_path, "make a video of a beach\n/export\n")
+    assert "🎬" in output
+    assert "Export finished" not in output
+
+
+async def test_a_reply_that_changes_above_its_end_is_redrawn_not_printed_twice(tmp_path: Path) -> None:
+    """In a terminal, a final text that is not a continuation of what is shown replaces the block."""
+    stream = io.StringIO()
+    out = ConsoleOutbound(stream=stream, interactive=True, exports_dir=tmp_path)
+    chat = ChatKey("console", "local")
+    ref = await out.send_text(chat, "Your video is ready! Use Exp", final=False)
+    await out.edit_text(ref, "Your video is ready! Use Export\nsee below", final=False)
+    await out.edit_text(ref, "Your video is ready! Use the Export button\nsee the list below", final=True)
+    output = stream.getvalue()
+    assert output.count("Your video is ready!") == 2, "once streamed, once redrawn in place"
+    redraw = output.rindex("\x1b[J")
+    assert "\x1b[1A" in output[: redraw + 3]
+    assert output[redraw:].count("Your video is ready!") == 1
+
+
+async def test_a_running_job_says_how_to_cancel_it_in_a_terminal(sim: Simulator, tmp_path: Path) -> None:
+    """A job card's Cancel button is, in a terminal, Ctrl+C or /cancel: said once, above the bar."""
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0" * 3_000_000)
+    output = await _run_console(sim, tmp_path, f"/upload {clip}\n", interactive=True)
+    hint = "[Cancel: Ctrl+C · /cancel]"
+    assert output.count(hint) == 1
+    assert output.index(hint) < output.index("📤") < output.index("📥")

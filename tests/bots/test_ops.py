@@ -20,7 +20,7 @@ from tests.harness import Harness
 async def ops(harness: Harness) -> AsyncIterator[tuple[OpsServer, list[str], str]]:
     """An ops server over the harness's bot on a free loopback port, with a settable platform list."""
     platforms: list[str] = ["test"]
-    server = OpsServer(harness.bot.store, harness.bot.queue_depth, lambda: platforms)
+    server = OpsServer(harness.store, harness.bot.queue_depth, lambda: platforms)
     port = await server.start("127.0.0.1", 0)
     try:
         yield server, platforms, f"http://127.0.0.1:{port}"

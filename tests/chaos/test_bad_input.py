@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from bots.console import ConsoleOutbound, ConsoleSession
+from core.bot import NemoBot
 from core.chat import Attachment
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.skills import SkillProfile
 from simulator import Simulator
 from storage import MemoryStore

@@ -112,8 +112,11 @@ async def test_sigkill_after_the_video_was_accepted_never_sends_it_twice(
     env = _env(sim, fake, data)
     updates = Updates(fake)
     chat = updates.private()
-    # Every message edit after the video went out is held: the bot is killed with one in flight.
-    fake.hold = lambda method: method == "editMessageText" and bool(fake.sent(chat["id"], "sendVideo"))
+    # The cosmetic step after the video went out (the progress card's edit or removal) is held:
+    # the bot is killed with it in flight.
+    fake.hold = lambda method: (
+        method in ("editMessageText", "deleteMessage") and bool(fake.sent(chat["id"], "sendVideo"))
+    )
     first, _ = await _run(env)
     try:
         sim.force_next_turn(Scenario.GENERATION)

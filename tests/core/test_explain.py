@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from core.accounts import ChatAccount
 from core.chat import ChatKey
+from core.credentials import ChatAccount
 from core.explain import explain
 from core.nemo.auth import AnonymousTokens, StaticToken, TokenSource
 from core.nemo.client import NemoClient

@@ -380,3 +380,98 @@ def test_settled_sentences_are_translated_once() -> None:
         translator.feed(reply[:end])
     assert sum(translated) <= len(reply)  # every settled character went through the translator once
     assert translator.feed(reply) == translate_gui(reply, "en").text
+
+
+# Phrases every rule reacts to, and ordinary words around them: the quick check must never skip one.
+_FRAGMENTS = [
+    "Click Export",
+    "click the **Download** button in the top right corner",
+    "tap Generate",
+    "press [Save]",
+    "hit Render",
+    "the Export button",
+    "Preview it in the timeline",
+    "check out the timeline",
+    "open the Media panel",
+    "go to the Settings tab",
+    "switch to the Text tab",
+    "look at [Timeline]",
+    "navigate to the editor page",
+    "head over to the sidebar",
+    "drag the intro clip after the outro",
+    "drop it after the title",
+    "place the logo at the end",
+    "put your photo before the song",
+    "double-click the clip",
+    "right-click the track",
+    "hover over the playhead",
+    "use the scrubber and the inspector in the toolbar",
+    "click here",
+    "点击导出按钮",
+    "点一下【生成】",
+    "按下“保存”按钮",
+    "在时间轴中预览效果",
+    "预览时间轴",
+    "打开素材面板",
+    "打开【时间轴】",
+    "把片头拖到结尾",
+    "放在片尾",
+    "双击片段",
+    "右键轨道",
+    "侧边栏里的工具栏",
+    "Your video is ready",
+    "I added upbeat music",
+    "c0001s0001",
+    "导出",
+    "满意后就可以导出了",
+    "时间线",
+    "轨道",
+]
+_SEPARATORS = [" ", ". ", ", ", "\n", "。", "，", " and then ", "; ", "! ", " — "]
+
+
+@given(
+    st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=12), min_size=1, max_size=8),
+    st.lists(st.sampled_from(_SEPARATORS), min_size=8, max_size=8),
+    st.sampled_from(["en", "zh"]),
+)
+def test_the_quick_check_changes_no_translation(pieces: list[str], separators: list[str], lang: str) -> None:
+    """Text the quick check lets through unscanned is exactly what the full rewrite leaves alone."""
+    from core.gui_language import _Rewriter
+
+    text = "".join(piece + separator for piece, separator in zip(pieces, separators, strict=False))
+    quick, full = _Rewriter(lang), _Rewriter(lang)
+    assert quick.translate(text) == full.rewrite(text)
+    assert (quick.actions, quick.show_timeline, quick.show_media) == (
+        full.actions,
+        full.show_timeline,
+        full.show_media,
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("fragment", _FRAGMENTS)
+def test_the_quick_check_lets_every_rule_through(fragment: str, lang: str) -> None:
+    """Each phrase on its own, in plain surroundings: the quick check hands it to the full rewrite."""
+    from core.gui_language import _Rewriter
+
+    text = f"Nice. {fragment} when you are ready."
+    assert _Rewriter(lang).translate(text) == _Rewriter(lang).rewrite(text)
+
+
+@pytest.mark.parametrize(
+    "run_on",
+    [
+        "c0001s0001 c0001s0002 c0001s0003 " * 6 + "and then click Export to get your file",
+        "我加了音乐和标题 " * 10 + "然后点击导出按钮就可以了",
+        "x" * 60 + " go    to the Settings tab",
+        "a" * 26 + " click Export now",  # the instruction completes inside the first 32 characters
+    ],
+)
+def test_a_growing_run_on_tail_is_rewritten_the_moment_its_instruction_is_complete(run_on: str) -> None:
+    """A tail with no sentence end, fed a character at a time: every version shown equals a fresh
+    one-pass rewrite of that prefix, also when the instruction's words arrive split across feeds."""
+    for lang in ("en", "zh"):
+        translator = IncrementalGuiTranslator(lang)
+        for end in range(1, len(run_on) + 1):
+            assert translator.feed(run_on[:end]) == translate_gui(run_on[:end], lang).text, run_on[:end]

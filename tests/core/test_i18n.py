@@ -32,6 +32,7 @@ EXPECTED_PLACEHOLDERS: dict[str, set[str]] = {
     "token_message_kept": set(),
     "token_cleared": set(),
     "token_group_refused": {"deleted"},
+    "token_group_private": set(),
     "admin_only": set(),
     "admin_usage": {"day", "lines"},
     "admin_caps": {"user_cap", "chat_cap", "rate"},
@@ -79,6 +80,7 @@ EXPECTED_PLACEHOLDERS: dict[str, set[str]] = {
     "export_failed": {"reason"},
     "export_stuck": set(),
     "export_cancelled": set(),
+    "upload_cancelled": set(),
     "export_resumed": set(),
     "web_link": {"link"},
     "session_new": set(),
@@ -97,7 +99,17 @@ EXPECTED_PLACEHOLDERS: dict[str, set[str]] = {
     "lang_unknown": set(),
     "unknown_command": {"command"},
     "button_stale": set(),
-    "not_allowed": set(),
+    "not_allowed": {"user"},
+    "whoami": {"user", "chat"},
+    "anonymous_ceiling": set(),
+    "upload_voice_note": set(),
+    "changes_new_media": {"count"},
+    "card_export": set(),
+    "export_download_failed": {"link"},
+    "media_video": set(),
+    "media_image": set(),
+    "media_audio": set(),
+    "media_other": set(),
     "restarted_during_turn": {"changes"},
     "cancelled_queue": {"count"},
     "no_visible_change": set(),
@@ -116,14 +128,32 @@ def test_the_catalog_has_exactly_the_documented_keys() -> None:
 
 @pytest.mark.parametrize("key", sorted(CATALOG))
 def test_every_text_exists_in_english_and_chinese(key: str) -> None:
-    assert set(CATALOG[key]) == set(LANGS)
-    assert all(CATALOG[key][lang].strip() for lang in LANGS)
+    # Besides both languages, only singular variants ("en_one") of texts that take a count.
+    extra = set(CATALOG[key]) - set(LANGS)
+    assert set(LANGS) <= set(CATALOG[key])
+    assert all(name.endswith("_one") and name[:-4] in LANGS for name in extra)
+    assert not extra or "count" in EXPECTED_PLACEHOLDERS[key]
+    assert all(text.strip() for text in CATALOG[key].values())
 
 
 @pytest.mark.parametrize("key", sorted(CATALOG))
 def test_both_languages_take_the_documented_placeholders(key: str) -> None:
-    for lang in LANGS:
-        assert _placeholders(CATALOG[key][lang]) == EXPECTED_PLACEHOLDERS[key], lang
+    for variant, template in CATALOG[key].items():
+        assert _placeholders(template) == EXPECTED_PLACEHOLDERS[key], variant
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5])
+def test_texts_with_a_count_read_right_in_english_for_one_and_many(count: int) -> None:
+    """No "link(s)" or "message(s)": one link, two links."""
+    for key, placeholders in EXPECTED_PLACEHOLDERS.items():
+        if "count" not in placeholders:
+            continue
+        text = t("en", key, count=count)
+        assert "(s)" not in text, key
+        if count == 1:
+            assert not re.search(r"\b1 (?:\w+ )?\w+s\b", text), text
+        else:
+            assert re.search(rf"\b{count} (?:\w+ )?\w+s\b", text), text
 
 
 @pytest.mark.parametrize("key", sorted(CATALOG))
@@ -192,11 +222,11 @@ def test_values_with_braces_are_inserted_verbatim() -> None:
 
 
 def test_extra_values_are_ignored() -> None:
-    assert t("en", "working", unused=1) == t("en", "working")
+    assert t("en", "help", unused=1) == t("en", "help")
 
 
 def test_an_unknown_language_falls_back_to_english() -> None:
-    assert t("fr", "working") == t("en", "working")  # type: ignore[arg-type]
+    assert t("fr", "help") == t("en", "help")  # type: ignore[arg-type]
 
 
 def test_an_unknown_key_returns_the_key_and_logs_it(caplog: pytest.LogCaptureFixture) -> None:

@@ -14,9 +14,9 @@ import pytest
 # First of the adapter's imports: it silences discord.py's import-time audioop deprecation warning.
 from bots.discord_bot import DiscordAdapter, DiscordSettings
 from bots.discord_bot.mapping import chat_key
+from core.bot import NemoBot
 from core.chat import ChatKey
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.skills import SkillProfile
 from simulator import Simulator, SimulatorConfig
 from storage import SqliteStore, open_store

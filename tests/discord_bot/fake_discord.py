@@ -66,10 +66,12 @@ class FakeDiscord(MessageRoutes, InteractionRoutes):
             ("POST", "/interactions/{iid}/{token}/callback", self.callback),
             ("POST", "/webhooks/{app}/{token}", self.followup),
             ("PATCH", "/webhooks/{app}/{token}/messages/{mid}", self.webhook_edit),
+            ("DELETE", "/webhooks/{app}/{token}/messages/{mid}", self.webhook_delete),
             ("POST", "/channels/{cid}/messages", self.create_message),
             ("PATCH", "/channels/{cid}/messages/{mid}", self.edit_message),
             ("DELETE", "/channels/{cid}/messages/{mid}", self.delete_message),
             ("POST", "/channels/{cid}/typing", self.typing),
+            ("POST", "/channels/{cid}/messages/{mid}/threads", self.start_thread),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, API + path, handler)

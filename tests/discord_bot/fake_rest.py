@@ -7,7 +7,7 @@ import time
 from aiohttp import web
 
 from tests.discord_bot.fake_state import FakeInteraction, FakeState, error, json_response
-from tests.discord_bot.payloads import message_payload
+from tests.discord_bot.payloads import Json, message_payload
 
 
 class MessageRoutes(FakeState):
@@ -43,6 +43,9 @@ class MessageRoutes(FakeState):
             message.payload["content"] = payload["content"] or ""
         if "components" in payload:
             message.payload["components"] = payload["components"] or []
+        if "embeds" in payload:
+            message.payload["embeds"] = payload["embeds"] or []
+            message.embed_history.append(list(message.payload["embeds"]))
         message.payload["edited_timestamp"] = message.payload["timestamp"]
         message.history.append((time.monotonic(), message.content))
         await self.notify()
@@ -56,6 +59,26 @@ class MessageRoutes(FakeState):
         await self.notify()
         return web.Response(status=204)
 
+    async def start_thread(self, request: web.Request) -> web.Response:
+        """Start a public thread on a message; the bot owns it (Discord also sends THREAD_CREATE)."""
+        channel = self.channels.get(int(request.match_info["cid"]))
+        if channel is None or channel.guild_id is None or channel.parent_id is not None:
+            return error(400, 50024, "Cannot execute action on this channel type")
+        if self.threads_forbidden:
+            return error(403, 50013, "Missing Permissions")
+        payload, _files = await self.read_body(request)
+        name = str(payload.get("name") or "")
+        if not 1 <= len(name) <= 100:
+            return error(400, 50035, "Invalid Form Body: name")
+        guild = next(g for g in self.guilds if g.id == channel.guild_id)
+        thread = self.add_channel(guild, name, parent=channel)
+        self.threads_started.append((int(request.match_info["mid"]), thread))
+        data = thread.payload(owner_id=self.bot.id)
+        # As on Discord, the gateway tells the bot about its new thread, so it knows it owns it.
+        await self.dispatch("THREAD_CREATE", data | {"newly_created": True})
+        await self.notify()
+        return json_response(data)
+
     async def typing(self, request: web.Request) -> web.Response:
         self.typing_calls[int(request.match_info["cid"])] += 1
         await self.notify()
@@ -67,6 +90,11 @@ class MessageRoutes(FakeState):
         if path not in self.cdn:
             return web.Response(status=404)
         return web.Response(body=self.cdn[path], content_type="application/octet-stream")
+
+
+def _custom_ids(payload: Json) -> list[str]:
+    rows = payload.get("components") or []
+    return [item["custom_id"] for row in rows for item in row.get("components", [])]
 
 
 class InteractionRoutes(FakeState):
@@ -96,6 +124,7 @@ class InteractionRoutes(FakeState):
         interaction.ack_flags = int(data.get("flags") or 0)
         if body["type"] == 4:
             interaction.original = data.get("content")
+            interaction.original_ids = _custom_ids(data)
             self.check_content(data)  # records a leaked secret; the answer itself is accepted
         await self.notify()
         state = {
@@ -119,6 +148,15 @@ class InteractionRoutes(FakeState):
         await self.notify()
         return json_response(message.payload)
 
+    async def webhook_delete(self, request: web.Request) -> web.Response:
+        found = self._by_token(request.match_info["token"])
+        if isinstance(found, web.Response):
+            return found
+        if request.match_info["mid"] == "@original":
+            found.original_deleted = True
+        await self.notify()
+        return web.Response(status=204)
+
     async def webhook_edit(self, request: web.Request) -> web.Response:
         found = self._by_token(request.match_info["token"])
         if isinstance(found, web.Response):
@@ -128,6 +166,7 @@ class InteractionRoutes(FakeState):
             return problem
         if request.match_info["mid"] == "@original":
             found.original = payload.get("content")
+            found.original_ids = _custom_ids(payload)
             data = message_payload(found.id, found.channel, self.bot, found.original or "")
         else:
             message = self.messages[int(request.match_info["mid"])]

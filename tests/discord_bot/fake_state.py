@@ -46,6 +46,8 @@ class FakeMessage:
     history: list[tuple[float, str]] = field(default_factory=list)
     files: list[tuple[str, int]] = field(default_factory=list)
     deleted: bool = False
+    # Every version of the message's embeds after the first (edits), for job-card assertions.
+    embed_history: list[list[Json]] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -73,6 +75,9 @@ class FakeInteraction:
     ack_at: float | None = None
     ack_flags: int = 0
     original: str | None = None
+    # The original response's custom ids (its buttons), as last sent; and whether it was deleted.
+    original_ids: list[str] = field(default_factory=list)
+    original_deleted: bool = False
     followups: list[FakeMessage] = field(default_factory=list)
     expired_calls: int = 0
 
@@ -112,6 +117,9 @@ class FakeState:
         self.leaks: list[str] = []
         self.typing_calls: defaultdict[int, int] = defaultdict(int)
         self.deleted: list[int] = []
+        # Threads started on a message (message id, thread); set forbidden to refuse with 403.
+        self.threads_started: list[tuple[int, FakeChannel]] = []
+        self.threads_forbidden = False
         self.cdn: dict[str, bytes] = {}
         self.cdn_hits: defaultdict[str, int] = defaultdict(int)
         self.ratelimit_headers = ratelimit_headers
@@ -185,6 +193,10 @@ class FakeState:
             attachments=attachments,
             flags=flags,
         )
+        if payload.get("embeds"):
+            data["embeds"] = payload["embeds"]
+        if payload.get("message_reference"):
+            data["message_reference"] = payload["message_reference"]
         message = FakeMessage(data, channel, [(time.monotonic(), data["content"])], files)
         self.messages[message.id] = message
         await self.notify()
@@ -249,6 +261,10 @@ class FakeState:
                 size += len(chunk)
             files.append((part.filename or "", size))
         return payload, files
+
+    async def dispatch(self, event: str, data: Json) -> None:
+        """Send a gateway event to the bot (implemented by the fake's gateway)."""
+        raise NotImplementedError
 
     # Waiting and reading -----------------------------------------------------------------------
 

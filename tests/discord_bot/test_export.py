@@ -101,3 +101,25 @@ async def test_a_double_clicked_export_button_renders_once(
     await discord.slash(world.general, world.ada, "cancel")
     await stack.idle(world.general)
     assert sim.stats.render_submissions == 1
+
+
+async def test_a_failed_export_leaves_a_red_job_card_saying_why(
+    stack: Stack, world: World, sim: Simulator
+) -> None:
+    """The render fails twice: the card stays, turns red, and carries the explanation."""
+
+    discord = world.discord
+    sim.faults.add(Fault(kind=FaultKind.RENDER_FAIL, endpoint=Endpoint.RENDER_SUBMIT, times=2))
+    await _generate_then_export(discord, sim, world.general, world.ada)
+
+    def red() -> list[dict[str, object]]:
+        return [
+            m.payload["embeds"][0]
+            for m in discord.bot_messages(world.general)
+            if m.payload.get("embeds") and m.payload["embeds"][0].get("color") == 0xED4245
+        ]
+
+    [card] = await discord.wait_for(red)
+    await stack.idle(world.general)
+    assert card["title"] == "Export"
+    assert "❌" in str(card["description"])

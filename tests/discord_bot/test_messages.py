@@ -25,9 +25,10 @@ async def test_a_mention_in_a_guild_channel_is_answered_in_that_channel(
 async def test_an_unaddressed_guild_message_is_ignored(stack: Stack, world: World, sim: Simulator) -> None:
     """Chatter in a channel that does not mention the bot reaches neither the core nor the backend."""
     discord = world.discord
-    chatter = await discord.user_message(world.general, world.bob, "lunch anyone? let's make a video later")
     sim.force_next_turn(Scenario.CHAT)
+    # Ada asks first: after Bob's chatter the channel would be busy and her request get a thread.
     await discord.user_message(world.general, world.ada, "hello", mention=True)
+    chatter = await discord.user_message(world.general, world.bob, "lunch anyone? let's make a video later")
 
     await discord.wait_for(lambda: discord.bot_messages(world.general))
     await stack.idle(world.general)

@@ -64,11 +64,14 @@ async def test_every_interaction_is_acknowledged_within_three_seconds(stack: Sta
     assert max(latencies) < 3.0
     private = [i for i, (name, _o) in zip(fired, commands, strict=True) if name in ("credits", "help")]
     assert all(i.ack_flags & EPHEMERAL for i in private)
-    await discord.wait_for(lambda: all(i.followups for i in private))
-    assert all(m.payload["flags"] & EPHEMERAL for i in private for m in i.followups)
+    # Every one of them is answered in place: the response itself, no second message.
+    await discord.wait_for(lambda: all(i.original for i in fired))
     credits = next(i for i, (name, _o) in zip(fired, commands, strict=True) if name == "credits")
-    assert "credit" in credits.followups[0].content.lower()
+    assert credits.original is not None
+    assert "credit" in credits.original.lower()
     await stack.idle(world.general)
+    assert not [i.followups for i in fired if i.followups]
+    assert not discord.bot_messages(world.general)
 
 
 @pytest.mark.parametrize("fake_options", [{**FAST_BUDGET, "token_ttl_s": 1.0}])
@@ -90,9 +93,16 @@ async def test_a_render_outliving_the_interaction_token_still_reports_through_ch
     expiry = interaction.created + fake_options["token_ttl_s"]
     result = await discord.wait_for(lambda: [m for m in discord.bot_messages(world.general) if m.files])
     await stack.idle(world.general)
-    card = next(m for m in discord.bot_messages(world.general) if m.history[0][1].startswith("🎞"))
+    card = next(m for m in discord.bot_messages(world.general) if m.payload.get("embeds"))
     assert result[0].history[0][0] > expiry, "the result came after the token had expired"
     assert [at for at, _text in card.history if at > expiry], "progress kept updating after expiry"
+    # The job card is an embed (title, progress bar, requester), removed once the result is out.
+    versions = [card.payload["embeds"], *card.embed_history]
+    assert all(embeds[0]["title"] == "Export" for embeds in versions)
+    assert any("▰" in embeds[0]["description"] for embeds in versions)
+    assert {embeds[0]["color"] for embeds in versions} == {0x5865F2}
+    assert versions[0][0]["fields"][0]["value"] == f"<@{world.ada.id}>"
+    assert card.deleted
     assert interaction.expired_calls == 0, "nothing relied on the expired token"
     assert f"<@{world.ada.id}>" in result[0].content
 

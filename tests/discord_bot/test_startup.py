@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,9 @@ SUBCOMMANDS = {
     "help",
     "skill",
     "lang",
+    "token",
+    "whoami",
+    "admin",
 }
 
 
@@ -58,3 +62,52 @@ async def test_a_refused_token_stops_start_up_with_a_clear_error(
             pass
     assert Route.BASE == "https://discord.com/api/v10"
     assert not world.discord.identifies
+
+
+_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+async def test_command_names_and_descriptions_are_localised_in_chinese(
+    sim: Simulator, world: World, tmp_path: Path
+) -> None:
+    """The synced payload (as Discord received it) carries zh-CN names and descriptions for the
+    group, every subcommand and every option, all valid; English stays the default."""
+    guild = str(world.guild.id)
+    async with running_stack(sim, world, tmp_path / "data", discord_guild_ids=guild):
+        pass
+    (video,) = world.discord.commands[f"guild:{guild}"]
+    assert video["name_localizations"]["zh-CN"] == "视频"
+    assert video["description_localizations"]["zh-CN"].startswith("用聊天")
+
+    def walk(node: dict[str, object]) -> list[dict[str, object]]:
+        children = node.get("options")
+        found = [node]
+        for child in children if isinstance(children, list) else []:
+            if isinstance(child, dict) and child.get("type") in (1, 2, 3, 11):
+                found.extend(walk(child))
+        return found
+
+    nodes = walk(video)
+    assert len(nodes) > len(SUBCOMMANDS)
+    for node in nodes:
+        names = node.get("name_localizations")
+        descriptions = node.get("description_localizations")
+        assert isinstance(names, dict), node["name"]
+        assert isinstance(descriptions, dict), node["name"]
+        zh_name, zh_description = names.get("zh-CN"), descriptions.get("zh-CN")
+        assert isinstance(zh_name, str), node["name"]
+        assert _NAME.match(zh_name), zh_name
+        assert zh_name == zh_name.lower(), zh_name
+        assert isinstance(zh_description, str), node["name"]
+        assert 1 <= len(zh_description) <= 100
+        assert re.search(r"[\u4e00-\u9fff]", zh_name + zh_description), node["name"]
+        assert node["name"] in SUBCOMMANDS | {
+            "video",
+            "prompt",
+            "attachment",
+            "url",
+            "mode",
+            "language",
+            "value",
+            "report",
+        }

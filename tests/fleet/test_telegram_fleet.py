@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from bots.telegram import TelegramAdapter, TelegramSettings
+from core.bot import NemoBot
 from core.leases import Fleet
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.settings import SettingsError
 from core.skills import SkillProfile
 from simulator import Simulator

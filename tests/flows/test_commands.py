@@ -24,11 +24,11 @@ async def test_credit_phrases_show_available_frozen_and_total(harness: Harness, 
 
 @pytest.mark.parametrize("phrase", ["status", "show me the tracks", "状态", "/status"])
 async def test_status_phrases_show_the_timeline(harness: Harness, phrase: str) -> None:
-    """Status intents in both languages summarise the draft and the uploads."""
+    """Status intents in both languages summarise the draft and the uploads, in the chat's language."""
     harness.sim.force_next_turn(Scenario.GENERATION)
     await harness.say("make a video of a harbour")
     texts = await harness.say(phrase)
-    assert "Video" in texts[-1]
+    assert ("视频" if phrase == "状态" else "Video") in texts[-1]
     assert Action.EXPORT in harness.out.messages[-1].buttons
 
 

@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from core.bot import NemoBot
 from core.chat import Action, Attachment, ChatKey, Inbound, Sender
 from core.i18n import t
 from core.inbound import CoreUnavailable, Press
 from core.ports import JobKind, JobState, Store
-from core.service import NemoBot
 from simulator import Endpoint, Fault, FaultKind, Scenario, Simulator
 from storage import MemoryStore
 from tests.fakes import RecordingOutbound

@@ -83,8 +83,9 @@ async def test_drag_and_drop_become_one_chat_edit_and_nothing_is_half_translated
         ("click-export", "使用“导出”（下方按钮，或发送 /export）即可渲染 MP4。", None),
         ("export-button", "满意后使用“导出”（下方按钮，或发送 /export）。", None),
         ("hit-export", "满意的话就可以导出了。", None),  # a bare 导出 still offers the export
-        ("preview", "可以查看下方的轨道列表。", r"^1\. Video: clip\.mp4"),
-        ("open-media", "下方列出了你上传的素材。", r"^1\. clip\.mp4 \(video"),
+        # The bot's own lists are in the chat's language too (issue 12: one language).
+        ("preview", "可以查看下方的轨道列表。", r"^1\. 视频：clip\.mp4"),
+        ("open-media", "下方列出了你上传的素材。", r"^1\. clip\.mp4（视频"),
         ("drag", "想调整位置的话，直接告诉我，比如“把片段移到片头后面”。", None),
     ],
 )

@@ -11,9 +11,9 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.bot import NemoBot
 from core.chat import Attachment, ChatKey, Inbound, PlatformLimits, Sender
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.skills import SkillProfile
 from simulator import Simulator, SimulatorConfig
 from storage import MemoryStore

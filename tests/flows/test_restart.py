@@ -101,7 +101,10 @@ async def test_a_message_accepted_but_not_yet_sent_is_sent_after_a_restart(harne
     )
     await harness.bot.receive(harness.message("make a video of snow"))
     await harness.bot.receive(harness.message("now tell me a joke"))
-    await asyncio.sleep(0.2)
+    # Stop once the first turn is streaming (its heartbeats last 0.5 s), however busy the machine is.
+    async with asyncio.timeout(10):
+        while harness.sim.stats.turns_started < 1:  # noqa: ASYNC110 - the simulator has no event for it
+            await asyncio.sleep(0.01)
     await harness.bot.stop()
     open_jobs = await harness.store.open_jobs()
     assert [job.state for job in open_jobs] == [JobState.RUNNING, JobState.ACCEPTED]

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from bots.console import ConsoleOutbound, ConsoleSession
+from core.bot import NemoBot
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.skills import PROFILES, SkillProfile
 from simulator import Simulator
 from storage import MemoryStore
@@ -65,7 +65,8 @@ async def test_a_new_user_walks_the_skill_from_greeting_to_the_exported_mp4(
     # Export: the MP4 lands in the console's exports folder.
     [video] = (tmp_path / "exports").glob("*.mp4")
     assert video.read_bytes()[4:8] == b"ftyp"
-    assert "✅ Export finished." in output
+    assert "✅ Your video is ready." in output
+    assert "Export finished" not in output, "the result is the last word (issue 12: no clutter)"
     # Attributed to the canonical skill name on every call, never to an unknown source.
     assert set(sim.stats.skill_sources) == {case.skill}
     assert not sim.stats.unknown_skill_sources

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 
-from core.chat import Attachment, PlatformLimits
+from core.chat import Action, Attachment, PlatformLimits, Sender
 from core.i18n import t
+from core.inbound import Press
 from simulator import Endpoint, SimulatorConfig
-from tests.flows.conftest import Harness
+from tests.fakes import Sent
+from tests.flows.conftest import CHAT, Harness
 
 
 def _bytes(size: int) -> Callable[[], AsyncIterator[bytes]]:
@@ -47,7 +52,7 @@ async def test_a_caption_is_sent_as_the_instruction_after_the_upload(harness: Ha
 @pytest.mark.parametrize(
     ("attachment", "expected"),
     [
-        (Attachment("voice.ogg", "audio/ogg", 5000, open=_bytes(5000), kind="voice"), "MP4"),
+        (Attachment("voice.ogg", "audio/ogg", 5000, open=_bytes(5000), kind="voice"), "voice message"),
         (Attachment("notes.pdf", "application/pdf", 5000, open=_bytes(5000)), "MP4"),
         (Attachment("clip.mp4", "video/mp4", 0, open=_bytes(0)), "empty"),
         (Attachment("huge.mp4", "video/mp4", 900_000_000, open=_bytes(1)), "trim"),
@@ -119,6 +124,19 @@ async def test_an_attachment_the_platform_will_not_hand_over_gets_a_clear_messag
     assert "send it again" in texts[-1]
 
 
+async def test_an_attachment_shorter_than_its_size_ends_in_a_clear_failure_not_a_stuck_progress_bar(
+    harness: Harness,
+) -> None:
+    """Review §3.4: the platform's stream ends early; the progress message ends with "failed"."""
+    short = Attachment("clip.mp4", "video/mp4", 500_000, open=_bytes(200_000), kind="video")
+    await harness.say(attachments=(short,))
+    last = harness.out.messages[-1]
+    assert last.final
+    assert "failed" in last.text
+    assert "%" not in last.text
+    assert harness.sim.stats.uploaded_files == 0
+
+
 async def test_a_lost_session_during_an_upload_by_link_is_replaced_once(harness: Harness) -> None:
     """1002 on the import: the user hears why, a fresh session takes the link, once."""
     await harness.say("hello")
@@ -154,3 +172,40 @@ async def test_a_refused_link_next_to_an_instruction_does_not_start_the_turn(har
     assert harness.sim.stats.requests[Endpoint.UPLOAD] == 0
     assert harness.sim.stats.turns_started == 0
     assert any("private or local network" in text for text in texts)
+
+
+async def test_cancel_on_a_running_upload_stops_it_and_takes_the_button_away(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The upload's progress message carries Cancel; pressing it stops the transfer, the message
+    says so without the button, and the job is stored as cancelled."""
+    first_chunk_sent = asyncio.Event()
+    never = asyncio.Event()
+
+    async def stalls() -> AsyncIterator[bytes]:
+        yield b"\0" * 64 * 1024
+        first_chunk_sent.set()
+        await never.wait()  # the rest of the file never comes: only Cancel ends this upload
+        yield b""
+
+    stalled = Attachment("long.mp4", "video/mp4", 1_000_000, open=stalls, kind="video")
+    await harness.bot.receive(harness.message(attachments=(stalled,)))
+    await first_chunk_sent.wait()
+
+    def running() -> list[Sent]:
+        return [m for m in harness.out.messages if Action.CANCEL in m.buttons]
+
+    async with harness.out.changed:
+        await harness.out.changed.wait_for(running)
+    progress = running()
+
+    await harness.bot.press(Press(CHAT, Action.CANCEL, Sender("u1", "Ada", "en"), press_id="p1"))
+    await harness.bot.wait_idle(CHAT)
+
+    message = progress[0]
+    assert message.text == t("en", "upload_cancelled")
+    assert Action.CANCEL not in message.buttons
+    assert harness.sim.stats.uploaded_files == 0
+    with sqlite3.connect(tmp_path / "data" / "nemobot.db") as db:
+        states = [row[0] for row in db.execute("SELECT state FROM jobs")]
+    assert states == ["cancelled"], "stored as cancelled: no restart resumes it"

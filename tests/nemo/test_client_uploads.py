@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import h11
+import httpcore
 import httpx
 import pytest
 
 from core.nemo.client import NemoClient
-from core.nemo.errors import FileTooLarge, UnsupportedFileType
+from core.nemo.errors import BackendUnavailable, FileTooLarge, UnsupportedFileType, UploadIncomplete
 from core.nemo.models import SessionInfo
 from core.nemo.multipart import UploadSource
+from core.nemo.transport import NemoTransport
 from simulator import Endpoint, Fault, FaultKind, Simulator
-from tests.nemo.helpers import RequestLog, bytes_source
+from tests.nemo.helpers import ATTRIBUTION, MOCK_BASE, RequestLog, aiter_chunks, bytes_source
 
 
 def stored_bytes(sim: Simulator) -> dict[str, bytes]:
@@ -159,3 +162,37 @@ async def test_a_large_file_over_the_limit_is_refused_while_still_streaming(
     with pytest.raises(FileTooLarge):
         await client.upload_files(session.session_id, [source])
     assert stored_bytes(sim) == {}
+
+
+async def test_a_file_shorter_than_its_stated_size_fails_as_a_nemo_error_and_stores_nothing(
+    client: NemoClient, session: SessionInfo, sim: Simulator
+) -> None:
+    """The probe of review §3.4 over a real socket: a clear NemoError, never a raw h11 error."""
+    short = UploadSource("clip.mp4", "video/mp4", lambda: aiter_chunks([b"x" * 2048]), 5000)
+    with pytest.raises(UploadIncomplete):
+        await client.upload_files(session.session_id, [short])
+    assert sim.stats.uploaded_files == 0
+    # The client is still usable afterwards (the half-sent connection was not reused).
+    result = await client.upload_files(session.session_id, [bytes_source("ok.mp4", b"v" * 3000)])
+    assert [f.filename for f in result.files] == ["ok.mp4"]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        h11.LocalProtocolError("Too little data for declared Content-Length"),
+        httpcore.LocalProtocolError("Too much data for declared Content-Length"),
+        httpcore.RemoteProtocolError("Server disconnected"),
+    ],
+)
+async def test_protocol_errors_that_escape_httpx_become_backend_unavailable(error: Exception) -> None:
+    """The transport's one translator also covers httpcore/h11 protocol errors (cf. encode/httpx#309)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise error
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        transport = NemoTransport(http, MOCK_BASE, ATTRIBUTION)
+        with pytest.raises(BackendUnavailable) as raised:
+            await transport.call("POST", "/api/upload-video/x", token=None)
+    assert raised.value.__cause__ is error

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
+import pytest
+
+from core.nemo.errors import UploadIncomplete
 from core.nemo.multipart import CHUNK_SIZE, MultipartBody, UploadSource, read_file_chunks
-from tests.nemo.helpers import bytes_source
+from tests.nemo.helpers import aiter_chunks, bytes_source
 
 
 async def collect(body: MultipartBody, progress: list[int] | None = None) -> bytes:
@@ -110,6 +114,19 @@ async def test_a_file_is_read_in_bounded_chunks(tmp_path: Path) -> None:
     assert sizes == [CHUNK_SIZE, CHUNK_SIZE, 17]
 
 
+async def test_reading_ahead_keeps_the_bytes_in_order_and_stops_cleanly(tmp_path: Path) -> None:
+    """The read-ahead returns the file as is, and a consumer that stops early leaves no read behind."""
+    path = tmp_path / "clip.mp4"
+    data = bytes(range(256)) * 40
+    path.write_bytes(data)
+    assert b"".join([chunk async for chunk in read_file_chunks(path, chunk_size=1000)]) == data
+    reader = read_file_chunks(path, chunk_size=1000)
+    assert isinstance(reader, AsyncGenerator)
+    assert await anext(reader) == data[:1000]  # the second chunk is being read meanwhile
+    await reader.aclose()
+    path.unlink()  # the handle was closed (and on any OS the file can go)
+
+
 def test_from_path_guesses_the_type_and_size(tmp_path: Path) -> None:
     """``UploadSource.from_path`` takes the name, MIME type and size from the file."""
     path = tmp_path / "photo.jpg"
@@ -119,3 +136,27 @@ def test_from_path_guesses_the_type_and_size(tmp_path: Path) -> None:
     assert (
         UploadSource.from_path(path, filename="other.unknownext").content_type == "application/octet-stream"
     )
+
+
+async def test_a_source_shorter_than_its_stated_size_raises_before_the_body_ends() -> None:
+    """Review §3.4: 2,048 bytes behind a stated 5,000 must not go out under a wrong Content-Length."""
+    short = UploadSource("clip.mp4", "video/mp4", lambda: aiter_chunks([b"x" * 2048]), 5000)
+    body = MultipartBody([short])
+    with pytest.raises(UploadIncomplete) as raised:
+        await collect(body)
+    assert (raised.value.stated, raised.value.read) == (5000, 2048)
+
+
+async def test_a_source_longer_than_its_stated_size_raises_before_the_extra_bytes_go_out() -> None:
+    long = UploadSource("clip.mp4", "video/mp4", lambda: aiter_chunks([b"x" * 800, b"\xff" * 800]), 1000)
+    body = MultipartBody([long])
+    streamed: list[bytes] = []
+
+    async def send() -> None:
+        async for chunk in body.stream():
+            streamed.append(chunk)  # noqa: PERF401 -- the bytes that went out before the error
+
+    with pytest.raises(UploadIncomplete):
+        await send()
+    assert b"\xff" not in b"".join(streamed)
+    assert len(b"".join(streamed)) < (body.content_length or 0)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg
 
-from bots.app import running_bot
+from bots.app import opened_store, running_bot
 from core.chat import PlatformLimits
 from simulator import Scenario, Simulator
 from tests.fakes import RecordingOutbound
@@ -19,10 +19,10 @@ async def test_a_turn_and_an_export_on_postgres_survive_a_restart(
     """Jobs and the chat's session land in PostgreSQL (token encrypted) and are there after a restart."""
     assert sim.base_url is not None
     settings = make_settings(sim.base_url, tmp_path / "data", database_url=pg_url)
-    async with running_bot(settings) as bot:
+    async with opened_store(settings) as store, running_bot(settings, store=store) as bot:
         out = RecordingOutbound(limits)
         bot.attach(CHAT.platform, out)
-        harness = Harness(bot, out, sim, bot.store)
+        harness = Harness(bot, out, sim, store)
         sim.force_next_turn(Scenario.GENERATION)
         await harness.say("make a 10 second video of a city at night")
         await harness.say("/export")
@@ -37,9 +37,9 @@ async def test_a_turn_and_an_export_on_postgres_survive_a_restart(
     assert tokens
     assert all(str(token).startswith("fernet:") for (token,) in tokens)
 
-    async with running_bot(settings) as again:
+    async with opened_store(settings) as store, running_bot(settings, store=store) as again:
         assert await again.resume() == 0
-        record = await again.store.get_chat(CHAT)
+        record = await store.get_chat(CHAT)
         assert record is not None
         assert record.session_id == session_id
         assert record.token is not None

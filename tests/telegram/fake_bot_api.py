@@ -32,7 +32,7 @@ from aiohttp import BodyPartReader, web
 from tests.fakes import SECRET
 from tests.telegram.fake_html import CantParse, Entity, parse_html, utf16
 from tests.telegram.fake_methods import dispatch
-from tests.telegram.fake_model import ApiError, Call, Flood, StoredFile, StoredMessage
+from tests.telegram.fake_model import ApiError, Call, Draft, Flood, StoredFile, StoredMessage
 
 T = TypeVar("T")
 
@@ -49,6 +49,7 @@ _JSON_FIELDS = {
     "entities",
     "caption_entities",
     "scope",
+    "reaction",
 }
 
 
@@ -70,6 +71,12 @@ class FakeBotApi:
         # Set to a directory to behave like `telegram-bot-api --local`: files by absolute path.
         self.local_dir: Path | None = None
         self.calls: list[Call] = []
+        # sendMessageDraft (Bot API 9.3); False answers 404 like an older or local server.
+        self.drafts_supported = True
+        self.drafts: list[Draft] = []
+        # setMessageReaction: chats with reactions turned off, and what each message carries.
+        self.reactions_off: set[int] = set()
+        self.reactions: dict[tuple[int, int], list[str]] = {}
         self.rate_limited = 0
         self.confirmed_offset = 0
         self.webhook: dict[str, Any] | None = None

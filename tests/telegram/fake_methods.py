@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from tests.telegram.fake_model import ApiError, Call, StoredMessage
+from telegram.constants import ReactionEmoji
+
+from tests.telegram.fake_model import ApiError, Call, Draft, StoredMessage
 
 if TYPE_CHECKING:
     from tests.telegram.fake_bot_api import FakeBotApi
@@ -21,6 +23,8 @@ Handler = Callable[["FakeBotApi", Call], Awaitable[Any]]
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+# Telegram's list of emoji a bot may react with (as PTB 22.8 copies it); ✅ and ❌ are not on it.
+ALLOWED_REACTIONS = frozenset(emoji.value for emoji in ReactionEmoji)
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -141,15 +145,52 @@ async def send_video(api: FakeBotApi, call: Call) -> Any:
     video = {
         "file_id": f"sent-{stored.message_id}",
         "file_unique_id": f"s{stored.message_id}",
-        "width": 1920,
-        "height": 1080,
-        "duration": 5,
+        # What the bot said about the video (a client shows these before downloading), else 0.
+        "width": int(params.get("width") or 0),
+        "height": int(params.get("height") or 0),
+        "duration": int(params.get("duration") or 0),
         "file_size": size,
     }
     extra: dict[str, Any] = {"video": video}
     if caption:
         extra["caption"] = caption
     return _message_json(api, stored, extra)
+
+
+async def send_message_draft(api: FakeBotApi, call: Call) -> Any:
+    """Bot API 9.3: an animated preview in a private chat; not a message, so nothing is stored
+    among the chat's messages (``api.drafts`` records what the user saw)."""
+    if not api.drafts_supported:
+        raise ApiError(404, "Not Found")
+    params = call.params
+    chat_id = _int(params, "chat_id")
+    draft_id = _int(params, "draft_id")
+    if draft_id == 0:
+        raise ApiError(400, "Bad Request: draft_id must be non-zero")
+    if api.chat_json(chat_id).get("type") != "private":
+        raise ApiError(400, "Bad Request: drafts can be sent only to private chats")
+    text, _entities = api.render(str(params.get("text") or ""), params.get("parse_mode"), MAX_TEXT, "draft")
+    api.check_chat(chat_id)
+    api.check_flood(chat_id)
+    api.drafts.append(Draft(chat_id, draft_id, text, time.monotonic()))
+    return True
+
+
+async def set_message_reaction(api: FakeBotApi, call: Call) -> Any:
+    params = call.params
+    chat_id = _int(params, "chat_id")
+    message_id = _int(params, "message_id")
+    if chat_id in api.reactions_off:
+        raise ApiError(400, "Bad Request: REACTION_INVALID")
+    reactions = params.get("reaction") or []
+    if isinstance(reactions, str):
+        reactions = json.loads(reactions)
+    emoji = [str(r.get("emoji")) for r in reactions if r.get("type") == "emoji"]
+    if any(e not in ALLOWED_REACTIONS for e in emoji):
+        raise ApiError(400, "Bad Request: REACTION_INVALID")
+    api.check_chat(chat_id)
+    api.reactions[(chat_id, message_id)] = emoji
+    return True
 
 
 async def send_chat_action(api: FakeBotApi, call: Call) -> Any:
@@ -226,11 +267,14 @@ async def get_chat_member(api: FakeBotApi, call: Call) -> Any:
 
 
 async def delete_message(api: FakeBotApi, call: Call) -> Any:
-    """Private chats: any message; groups: only where the bot was made an admin (``api.admin_in``)."""
+    """The bot's own messages anywhere (within 48 h); users' messages in private chats, and in
+    groups only where the bot was made an admin (``api.admin_in``)."""
     chat_id = _int(call.params, "chat_id")
-    if chat_id < 0 and chat_id not in api.admin_in:
+    message_id = _int(call.params, "message_id")
+    own = api.messages.pop((chat_id, message_id), None) is not None
+    if not own and chat_id < 0 and chat_id not in api.admin_in:
         raise ApiError(400, "Bad Request: message can't be deleted")
-    api.deleted.append((chat_id, _int(call.params, "message_id")))
+    api.deleted.append((chat_id, message_id))
     return True
 
 
@@ -240,6 +284,8 @@ METHODS: dict[str, Handler] = {
     "editMessageText": edit_message_text,
     "sendVideo": send_video,
     "sendChatAction": send_chat_action,
+    "sendMessageDraft": send_message_draft,
+    "setMessageReaction": set_message_reaction,
     "getFile": get_file,
     "getMe": get_me,
     "setWebhook": set_webhook,

@@ -76,3 +76,13 @@ class StoredFile:
     size: int
     path: str
     data: bytes | None
+
+
+@dataclass
+class Draft:
+    """One sendMessageDraft the user saw (``at`` is the fake's monotonic clock)."""
+
+    chat_id: int
+    draft_id: int
+    text: str
+    at: float

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from bots.telegram import TelegramAdapter, TelegramSettings
+from core.bot import NemoBot
 from core.chat import ChatKey
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.skills import SkillProfile
 from simulator import Simulator
 from storage import SqliteStore
@@ -41,6 +41,8 @@ class TelegramHarness:
     tmp_path: Path
     http: httpx.AsyncClient
     changes: dict[str, Any] = field(default_factory=dict)
+    # Core settings (NEMOBOT_*) a test wants changed, applied at every (re)start.
+    core_changes: dict[str, Any] = field(default_factory=dict)
     store: SqliteStore | None = None
     bot: NemoBot | None = None
     adapter: TelegramAdapter | None = None
@@ -67,7 +69,7 @@ class TelegramHarness:
 
     async def start(self) -> None:
         assert self.sim.base_url is not None
-        settings = make_settings(self.sim.base_url, self.tmp_path / "data")
+        settings = make_settings(self.sim.base_url, self.tmp_path / "data", **self.core_changes)
         self.store = await SqliteStore.open(
             self.tmp_path / "data" / "nemobot.db", busy_timeout_ms=self.store_busy_timeout_ms
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.explain import SUPPORTED_FORMATS
+from core.i18n import t
 from simulator import Endpoint
 from tests.telegram.fake_bot_api import MB, TOKEN
 from tests.telegram.harness import TelegramHarness
@@ -63,14 +63,17 @@ async def test_each_kind_of_file_reaches_the_editor_intact(telegram: TelegramHar
 async def test_a_voice_note_is_refused_with_the_accepted_formats_and_never_fetched(
     telegram: TelegramHarness,
 ) -> None:
-    """OGG voice notes are not editable media: a clear answer naming what is accepted."""
+    """OGG voice notes are not editable media: an answer in the user's words ("voice message"),
+    naming the audio formats that work, never a file name they never saw."""
     chat = telegram.updates.private()
     await telegram.handled(
         telegram.updates.message(chat, extra=telegram.updates.media("voice", data=b"OggS"))
     )
     [text] = telegram.fake.texts(chat["id"])
-    assert "voice_" in text
-    assert SUPPORTED_FORMATS in text
+    assert text == t("en", "upload_voice_note")
+    assert "voice_" not in text
+    assert ".ogg" not in text
+    assert "MP3, WAV, M4A, AAC" in text
     assert not [c for c in telegram.fake.calls if c.method == "getFile"]
     assert telegram.sim.stats.uploaded_files == 0
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from bots.telegram import TelegramAdapter, TelegramSettings
+from core.bot import NemoBot
 from core.nemo.transport import NemoTransport
-from core.service import NemoBot
 from core.settings import SettingsError
 from core.skills import SkillProfile
 from storage import MemoryStore

@@ -65,6 +65,7 @@ async def test_a_429_is_waited_out_and_nothing_is_lost(telegram: TelegramHarness
 
 async def test_a_reply_whose_message_was_deleted_is_sent_again(telegram: TelegramHarness) -> None:
     """'message to edit not found' mid-stream: the core sends the final text as a new message."""
+    telegram.fake.drafts_supported = False  # edit-based streaming, as in groups
     telegram.sim.force_next_turn(Scenario.CHAT)
     chat = telegram.updates.private()
     update = telegram.updates.message(chat, "hello")

@@ -170,3 +170,38 @@ def test_the_sender_language_travels_with_the_message(updates: Updates) -> None:
     )
     assert inbound is not None
     assert inbound.sender.locale == "zh-hans"
+
+
+@pytest.mark.parametrize(
+    ("text", "prompt"),
+    [
+        (f"@{BOT_USERNAME} Sea", "Sea"),
+        (f"@{BOT_USERNAME.upper()}, add a title “Night”", "add a title “Night”"),
+        (f"make it 🌊 blue @{BOT_USERNAME}", "make it 🌊 blue"),
+        (f"ask @someone and @{BOT_USERNAME} later", "ask @someone and later"),
+        (f"/status@{BOT_USERNAME}", f"/status@{BOT_USERNAME}"),
+    ],
+)
+def test_the_bots_own_mention_is_left_out_of_the_prompt(updates: Updates, text: str, prompt: str) -> None:
+    """A clip was once titled "@Nemo_Test_Bot Sea": the mention addresses the bot, it is not content.
+    Other people's mentions and /cmd@bot stay (the core parses the command)."""
+    inbound = to_inbound(msg(updates, updates.group(), text), ME, download_cap=None, opener=opener)
+    assert inbound is not None
+    assert inbound.addressed
+    assert inbound.text == prompt
+
+
+def test_a_text_mention_by_name_is_left_out_too(updates: Updates) -> None:
+    """A mention without a username (the bot's name linked to its id) is cut by its entity."""
+    mention = {
+        "type": "text_mention",
+        "offset": 0,
+        "length": 4,
+        "user": {"id": BOT_ID, "is_bot": True, "first_name": "N"},
+    }
+    message = msg(updates, updates.group(), "Nemo, cut it", extra={"entities": [mention]})
+    inbound = to_inbound(message, ME, download_cap=None, opener=opener)
+    assert inbound is not None
+    assert inbound.text == "cut it"
+    assert inbound.ref is not None
+    assert inbound.ref.message_id == str(message.message_id)

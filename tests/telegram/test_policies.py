@@ -50,7 +50,14 @@ async def test_in_a_group_only_the_requester_or_an_admin_may_cancel(telegram: Te
 
     refused = telegram.updates.press(anchor, "a:cancel", sender=BOB)
     await telegram.fake.confirmed(int(refused["update_id"]))
-    await telegram.fake.wait_for(lambda: t("en", "reset_not_allowed") in telegram.fake.texts(group["id"]))
+
+    def alerts() -> list[str]:
+        answers = [c for c in telegram.fake.calls if c.method == "answerCallbackQuery"]
+        return [str(c.params.get("text")) for c in answers if c.params.get("show_alert") in (True, "true")]
+
+    # The refusal is Bob's own alert on the button, not a message to the whole group.
+    await telegram.fake.wait_for(lambda: t("en", "reset_not_allowed") in alerts())
+    assert t("en", "reset_not_allowed") not in telegram.fake.texts(group["id"])
     assert telegram.bot is not None
     assert telegram.bot.busy(chat_of(refused))
 
@@ -72,7 +79,7 @@ async def test_an_update_the_core_cannot_store_is_not_confirmed_and_comes_again(
     lock = sqlite3.connect(telegram.tmp_path / "data" / "nemobot.db", isolation_level=None)
     try:
         lock.execute("BEGIN EXCLUSIVE")
-        with caplog.at_level(logging.ERROR, logger="core.service"):
+        with caplog.at_level(logging.ERROR, logger="core.bot"):
             update = telegram.updates.message(chat, "/help")
             await telegram.fake.wait_for(lambda: "storing event" in caplog.text or None)
         assert telegram.fake.confirmed_offset <= int(update["update_id"]), "not confirmed"

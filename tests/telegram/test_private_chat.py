@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 
 import pytest
 
+from core.chat import ChatKey, MessageRef
 from core.i18n import t
 from simulator import Scenario
 from tests.telegram.fake_bot_api import TOKEN
@@ -14,8 +16,9 @@ from tests.telegram.harness import FAST_PRIVATE_INTERVAL_S, TelegramHarness, cha
 
 
 async def test_a_reply_streams_as_plain_text_and_ends_formatted(telegram: TelegramHarness) -> None:
-    """One message: sent plain, edited plain no faster than the private-chat pace (Telegram's 1 s, scaled
-    down in these tests), finished with an HTML edit."""
+    """Without drafts (an older server): one message, sent plain, edited plain no faster than the
+    private-chat pace (Telegram's 1 s, scaled down in these tests), finished with an HTML edit."""
+    telegram.fake.drafts_supported = False
     telegram.sim.config.partial_chunk_seconds = 40  # 0.08 s between chunks: a visible stream
     telegram.sim.force_next_turn(Scenario.CHAT)
     chat = telegram.updates.private()
@@ -25,12 +28,15 @@ async def test_a_reply_streams_as_plain_text_and_ends_formatted(telegram: Telegr
     assert calls[0].method == "sendMessage"
     assert [c.method for c in calls[1:]] == ["editMessageText"] * (len(calls) - 1)
     assert len(calls) >= 2, "a partial text, then growing edits"
-    assert all("parse_mode" not in c.params for c in calls), "partial text is never formatted"
-    # The final edit is HTML; this reply has no links or heading, so Telegram finds it unchanged,
-    # which counts as done.
+    # The final edit is HTML, and takes away the Cancel button the running reply carried.
     final_edit = [c for c in telegram.fake.calls if c.method == "editMessageText"][-1]
     assert final_edit.params["parse_mode"] == "HTML"
-    assert final_edit.status == 200 or "message is not modified" in final_edit.error
+    assert final_edit.status == 200
+    partial = [c for c in calls if c is not final_edit]
+    assert all("parse_mode" not in c.params for c in partial), "partial text is never formatted"
+    assert all("a:cancel" in json.dumps(c.params.get("reply_markup")) for c in partial)
+    assert "a:cancel" not in json.dumps(final_edit.params.get("reply_markup"))
+    assert all("message is not modified" not in c.error for c in telegram.fake.calls)
     gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(calls)]
     assert min(gaps) >= FAST_PRIVATE_INTERVAL_S * 0.95, gaps
     [final] = telegram.fake.texts(chat["id"])
@@ -126,3 +132,24 @@ async def test_a_sticker_in_a_private_chat_gets_a_hint_and_a_join_gets_nothing(
     await telegram.handled(joined)
     assert not telegram.fake.sent(group["id"])
     assert chat_of(joined).chat_id == str(group["id"])
+
+
+async def test_a_final_version_that_adds_formatting_is_still_sent_as_html(telegram: TelegramHarness) -> None:
+    """Only edits that change nothing are skipped: a heading that turns bold does go out."""
+    telegram.sim.config.partial_chunk_seconds = 40
+    telegram.sim.force_next_turn(Scenario.CHAT)
+    chat = telegram.updates.private()
+    await telegram.handled(telegram.updates.message(chat, "hello there"))
+    assert telegram.adapter is not None
+    outbound = telegram.adapter.outbound
+    assert outbound is not None
+    reply = max(mid for cid, mid in telegram.fake.messages if cid == chat["id"])
+    ref = MessageRef(ChatKey("telegram", str(chat["id"])), str(reply))
+    calls = len(telegram.fake.calls)
+    await outbound.edit_text(ref, "Plan\nfirst cut, then music", final=False)
+    await outbound.edit_text(ref, "Plan\nfirst cut, then music", final=False)  # same: skipped
+    await outbound.edit_text(ref, "Plan\nfirst cut, then music", final=True)  # bold heading: sent
+    await outbound.edit_text(ref, "Plan\nfirst cut, then music", final=True)  # same again: skipped
+    edits = [c for c in telegram.fake.calls[calls:] if c.method == "editMessageText"]
+    assert [c.params.get("parse_mode") for c in edits] == [None, "HTML"]
+    assert all(c.status == 200 for c in edits)

@@ -13,12 +13,20 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from core.access import Gate
-from core.accounts import Accounts
 from core.chat import Action, ChatKey, Inbound, Sender
 from core.commands import CommandHandler
+from core.credentials import Accounts
+from core.gate import Gate
 from core.i18n import Lang, detect_language, t
-from core.inbound import MAX_PROMPT_CHARS, PRIVATE_ACTIONS, CoreUnavailable, Press
+from core.inbound import (
+    IN_PLACE_ACTIONS,
+    IN_PLACE_COMMANDS,
+    MAX_PROMPT_CHARS,
+    PRIVATE_ACTIONS,
+    PRIVATE_COMMANDS,
+    CoreUnavailable,
+    Press,
+)
 from core.intents import Intent, parse_command, route
 from core.leases import Fleet
 from core.nemo.transport import NemoTransport
@@ -58,15 +66,6 @@ class NemoBot:
         self._outbounds: dict[str, Outbound] = {}
         self._usernames: dict[str, str | None] = {}
 
-    @property
-    def store(self) -> Store:
-        """The store (the ops server checks it answers)."""
-        return self._store
-
-    def queue_depth(self) -> int:
-        """Work items running or waiting in this process (the ops server reports it)."""
-        return self._work.queues.depth()
-
     def attach(self, platform: str, out: Outbound, *, bot_username: str | None = None) -> None:
         """Register an adapter's outbound port (and its @username, to recognise /cmd@bot)."""
         self._outbounds[platform] = out
@@ -80,11 +79,18 @@ class NemoBot:
         """Whether the chat has work running or waiting (for observers and tests)."""
         return self._work.busy(chat)
 
+    def queue_depth(self) -> int:
+        """Work items running or waiting across all chats (for the ops server's metrics)."""
+        return self._work.queue_depth()
+
     # The door ----------------------------------------------------------------------------------
 
-    async def receive(self, inbound: Inbound) -> None:
+    async def receive(
+        self, inbound: Inbound, *, privately: Outbound | None = None, in_place: Outbound | None = None
+    ) -> None:
         """Handle one message. Failures become a message in the chat; raises :class:`CoreUnavailable`
-        only when the message could not be stored (then nothing of it was accepted)."""
+        only when the message could not be stored (then nothing of it was accepted). A typed
+        command's answer goes to ``privately`` or ``in_place`` where it is that kind of command."""
         if not inbound.addressed:
             return
         out = self._outbounds.get(inbound.chat.platform)
@@ -97,8 +103,19 @@ class NemoBot:
         if not fresh:
             log.debug("duplicate message %s in %s ignored", claim, inbound.chat)
             return
+        command = parse_command(inbound.text.strip(), self._usernames.get(inbound.chat.platform))
+        name = command.name if command is not None else ""
+        private = privately is not None and name in PRIVATE_COMMANDS
         req = Request(
-            inbound.chat, out, _language(record, fallback), inbound.sender, inbound.is_group, record
+            inbound.chat,
+            _answer_to(out, privately if private else None, in_place if name in IN_PLACE_COMMANDS else None),
+            _language(record, fallback),
+            inbound.sender,
+            inbound.is_group,
+            record,
+            private=private,
+            aside=privately,
+            origin=inbound.ref,
         )
         try:
             if await self._admitted(req):
@@ -110,8 +127,11 @@ class NemoBot:
             log.exception("handling a message in %s failed", inbound.chat)
             await send_safely(out, inbound.chat, t(req.lang, "error_generic"))
 
-    async def press(self, press: Press, *, privately: Outbound | None = None) -> None:
-        """A button press or slash action; ``press_id`` runs it once however often it arrives."""
+    async def press(
+        self, press: Press, *, privately: Outbound | None = None, in_place: Outbound | None = None
+    ) -> None:
+        """A button press or slash action; ``press_id`` runs it once however often it arrives.
+        Private answers go to ``privately``, other complete answers to ``in_place`` (where given)."""
         out = self._outbounds.get(press.chat.platform)
         if out is None:
             return
@@ -124,13 +144,16 @@ class NemoBot:
         private = privately is not None and press.action in PRIVATE_ACTIONS
         req = Request(
             press.chat,
-            privately if privately is not None and private else out,
+            _answer_to(
+                out, privately if private else None, in_place if press.action in IN_PLACE_ACTIONS else None
+            ),
             _language(record, fallback),
             press.sender,
             press.is_group,
             record,
             private=private,
             aside=privately,
+            origin=press.origin,
         )
         try:
             if await self._admitted(req):
@@ -222,7 +245,8 @@ class NemoBot:
         chat, user_id = req.chat, req.sender.user_id
         if not self._gate.allowed(chat, user_id):
             if self._gate.should_explain_refusal(chat, user_id):
-                await send_safely(req.aside or req.out, chat, t(req.lang, "not_allowed"))
+                user = f"{chat.platform}:{user_id}"
+                await send_safely(req.aside or req.out, chat, t(req.lang, "not_allowed", user=user))
             return False
         within, warn = self._gate.rate(chat, user_id)
         if not within:
@@ -264,6 +288,12 @@ class NemoBot:
                 await send_safely(out, chat, self._commands.upload_hint(req))
         else:
             await self._work.turn(req, text, urls=routed.urls)
+
+
+def _answer_to(chat: Outbound, privately: Outbound | None, in_place: Outbound | None) -> Outbound:
+    """Where a request's answers go: privately, else in place (a slash command's own response),
+    else the chat."""
+    return privately or in_place or chat
 
 
 def _language(record: ChatRecord | None, fallback: Lang) -> Lang:

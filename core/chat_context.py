@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from core.accounts import Accounts, ChatAccount
-from core.chat import ChatAction, ChatKey
+from core.chat import ChatAction, ChatKey, MessageRef
+from core.credentials import Accounts, ChatAccount
 from core.i18n import Lang, t
 from core.nemo.errors import SessionNotFound
 from core.ports import Outbound, PlatformError, Store
@@ -35,6 +35,8 @@ class ChatContext:
     store: Store
     settings: Settings
     is_group: bool = False
+    # The user's message that started this work (reactions, and the reply a slow result quotes).
+    origin: MessageRef | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     # True while the process shuts down: cancelled work then stays open in the store for the restart,
     # instead of being reported and closed as a user's /cancel.
