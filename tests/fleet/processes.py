@@ -74,6 +74,7 @@ async def start_worker(
     *,
     lease_s: float = 3.0,
     poll_s: float = 0.5,
+    extra_env: dict[str, str] | None = None,
 ) -> Worker:
     """``nemobot run`` as worker ``name`` of a fleet on ``url``, Telegram by webhook on a free port."""
     assert sim.base_url is not None
@@ -104,6 +105,7 @@ async def start_worker(
         TELEGRAM_EDIT_INTERVAL_S=str(FAST_PRIVATE_INTERVAL_S),
         TELEGRAM_GROUP_EDIT_INTERVAL_S=str(FAST_GROUP_INTERVAL_S),
     )
+    env.update(extra_env or {})
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bots", "run",
         cwd=str(ROOT), env=env,
