@@ -141,6 +141,23 @@ _LIVE_LEASES: LiteralString = (
 )
 
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
+# Connections kept for lease calls alone (a renewal, a take-over check and a release at once).
+LEASE_CONNECTIONS = 2
+
+
+def _pool(url: str, max_size: int, name: str) -> Pool:
+    return AsyncConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        open=False,
+        connection_class=AsyncConnection[DictRow],
+        kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_S},
+        # A connection the server dropped (restart, failover, idle kill) is replaced on checkout
+        # instead of failing the call that drew it; one short round trip per checkout.
+        check=AsyncConnectionPool.check_connection,
+        name=name,
+    )
 
 
 class PostgresStore:
@@ -153,8 +170,18 @@ class PostgresStore:
     ``search_path`` (``?options=-csearch_path%3Dname`` in the URL selects another).
     """
 
-    def __init__(self, pool: Pool, cipher: TokenCipher, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        pool: Pool,
+        cipher: TokenCipher,
+        clock: Callable[[], datetime],
+        *,
+        lease_pool: Pool | None = None,
+    ) -> None:
         self._pool = pool
+        # Leases get connections of their own: a renewal queued behind a busy worker's ordinary
+        # store calls could outlast the lease, and the worker would lose chats it is still serving.
+        self._lease_pool = lease_pool or pool
         self._cipher = cipher
         self._clock = clock
         self._closed = False
@@ -181,41 +208,40 @@ class PostgresStore:
             await migrate(conn)
             if cipher is not None:
                 await _check_key(conn, url, cipher)
-        pool: Pool = AsyncConnectionPool(
-            url,
-            min_size=1,
-            max_size=max_connections,
-            open=False,
-            connection_class=AsyncConnection[DictRow],
-            kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_S},
-            # A connection the server dropped (restart, failover, idle kill) is replaced on checkout
-            # instead of failing the call that drew it; one short round trip per checkout.
-            check=AsyncConnectionPool.check_connection,
-            name="nemobot",
-        )
+        pool = _pool(url, max_connections, "nemobot")
+        lease_pool = _pool(url, LEASE_CONNECTIONS, "nemobot-leases")
         await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
-        return cls(pool, cipher or PlainTokens(), clock)
+        try:
+            await lease_pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, cipher or PlainTokens(), clock, lease_pool=lease_pool)
 
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
             await self._pool.close()
+            if self._lease_pool is not self._pool:
+                await self._lease_pool.close()
 
     async def ping(self) -> None:
         """One round trip to the server; raises when it cannot be reached (for ``/healthz``)."""
         await self._read("SELECT 1 AS one", ())
 
-    async def _write(self, sql: LiteralString, params: Sequence[Any]) -> int:
+    async def _write(self, sql: LiteralString, params: Sequence[Any], *, pool: Pool | None = None) -> int:
         if self._closed:
             raise StoreClosedError("the store is closed")
-        async with self._pool.connection() as conn:
+        async with (pool or self._pool).connection() as conn:
             cur = await conn.execute(sql, params)
             return cur.rowcount
 
-    async def _read(self, sql: LiteralString, params: Sequence[Any]) -> list[DictRow]:
+    async def _read(
+        self, sql: LiteralString, params: Sequence[Any], *, pool: Pool | None = None
+    ) -> list[DictRow]:
         if self._closed:
             raise StoreClosedError("the store is closed")
-        async with self._pool.connection() as conn:
+        async with (pool or self._pool).connection() as conn:
             cur = await conn.execute(sql, params)
             return await cur.fetchall()
 
@@ -380,17 +406,21 @@ class PostgresStore:
 
     async def take_lease(self, name: str, holder: str, seconds: float) -> bool:
         now = to_utc(self._clock())
-        return await self._write(_TAKE_LEASE, (name, holder, now + timedelta(seconds=seconds), now)) == 1
+        taken = await self._write(
+            _TAKE_LEASE, (name, holder, now + timedelta(seconds=seconds), now), pool=self._lease_pool
+        )
+        return taken == 1
 
     async def renew_leases(self, holder: str, seconds: float) -> list[str]:
         until = to_utc(self._clock()) + timedelta(seconds=seconds)
-        return sorted(str(row["name"]) for row in await self._read(_RENEW_LEASES, (until, holder)))
+        rows = await self._read(_RENEW_LEASES, (until, holder), pool=self._lease_pool)
+        return sorted(str(row["name"]) for row in rows)
 
     async def release_lease(self, name: str, holder: str) -> None:
-        await self._write(_RELEASE_LEASE, (name, holder))
+        await self._write(_RELEASE_LEASE, (name, holder), pool=self._lease_pool)
 
     async def live_leases(self, prefix: str) -> dict[str, str]:
-        rows = await self._read(_LIVE_LEASES, (prefix, to_utc(self._clock())))
+        rows = await self._read(_LIVE_LEASES, (prefix, to_utc(self._clock())), pool=self._lease_pool)
         return {str(r["name"]): str(r["holder"]) for r in rows}
 
 
