@@ -107,6 +107,10 @@ class Work:
         self._fleet = fleet
         self._chat_locks = KeyedLocks()
         self._held: set[ChatKey] = set()  # chats whose lease this worker holds
+        # When each held chat's lease was last taken, on a counter: a renewal that started before a
+        # take did not see that lease, and must not count it as lost.
+        self._takes = 0
+        self._taken_at: dict[ChatKey, int] = {}
         self._handed_over: set[ChatKey] = set()  # chats whose lease was lost while work ran here
         self._local: dict[str, tuple[Job, float]] = {}  # job id → (job, when queued here)
         self._outbounds: Outbounds = {}
@@ -437,6 +441,8 @@ class Work:
         """Take (or extend) the chat's lease: True when this worker may run the chat's work."""
         assert self._fleet is not None
         if await self._store.take_lease(chat_lease(chat), self._fleet.worker_id, self._fleet.lease_s):
+            self._takes += 1
+            self._taken_at[chat] = self._takes
             self._held.add(chat)
             self._handed_over.discard(chat)
             return True
@@ -514,6 +520,7 @@ class Work:
                 if not self._queues.busy(chat) and chat not in busy_chats:
                     await self._store.release_lease(chat_lease(chat), me)
                     self._held.discard(chat)
+                    self._taken_at.pop(chat, None)
         return queued
 
     async def _lost(self, chat: ChatKey) -> None:
@@ -521,6 +528,7 @@ class Work:
         its jobs (the new holder resumes them by reading state)."""
         log.warning("lost the lease of %s to another worker; leaving its work to it", chat)
         self._held.discard(chat)
+        self._taken_at.pop(chat, None)
         self._handed_over.add(chat)
         self._stop_here(chat)
 
@@ -562,8 +570,11 @@ class Work:
     async def _renew(self) -> None:
         """Extend every lease this worker holds (cheap: one UPDATE); chats lost meanwhile stop here."""
         assert self._fleet is not None
+        started = self._takes
         kept = set(await self._store.renew_leases(self._fleet.worker_id, self._fleet.lease_s))
-        for chat in [c for c in self._held if chat_lease(c) not in kept]:
+        # A chat taken while the renewal ran was not in it, yet is held (its take set a fresh lease).
+        lost = [c for c in self._held if chat_lease(c) not in kept and self._taken_at.get(c, 0) <= started]
+        for chat in lost:
             await self._lost(chat)
 
     def _resumed(self, req: Request, job: Job) -> Callable[[], Awaitable[None]]:
@@ -625,6 +636,7 @@ class Work:
                 with contextlib.suppress(Exception):
                     await self._store.release_lease(chat_lease(chat), self._fleet.worker_id)
             self._held.clear()
+            self._taken_at.clear()
 
 
 def _json_object(payload: str) -> dict[str, object]:

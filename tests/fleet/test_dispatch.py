@@ -195,3 +195,47 @@ async def test_one_worker_of_a_fleet_holds_a_role(workers: Workers) -> None:
     assert await a.bot.take_role("poller/telegram") is None
     assert await b.bot.take_role("poller/telegram") == "a"
     assert await a.bot.take_role("poller/telegram") is None  # its own: kept
+
+
+class _RenewalsOnHold(PostgresStore):
+    """Once ``armed``, holds a renewal's answer (after its UPDATE ran) until ``resume`` is set."""
+
+    armed = False
+    held = asyncio.Event()
+    resume = asyncio.Event()
+
+    async def renew_leases(self, holder: str, seconds: float) -> list[str]:
+        names = await super().renew_leases(holder, seconds)
+        if self.armed and not self.resume.is_set():
+            self.held.set()
+            await self.resume.wait()
+        return names
+
+
+async def test_a_chat_taken_while_a_renewal_runs_is_not_counted_lost(
+    sim: Simulator, tmp_path: Path, limits: PlatformLimits, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A renewal's UPDATE cannot see a lease taken after it ran: the worker keeps that chat (it used
+    to call it lost, stop its work and leave the job for a takeover that asks uploads again)."""
+    _RenewalsOnHold.held, _RenewalsOnHold.resume = asyncio.Event(), asyncio.Event()
+    _RenewalsOnHold.armed = False
+    with fresh_schema() as url:
+        store = await _RenewalsOnHold.open(url)
+        try:
+            async with httpx.AsyncClient(timeout=10.0) as http:
+                worker = await build_harness(
+                    sim, store, tmp_path / "a", limits, http, fleet=Fleet("a", **FAST)
+                )
+                try:
+                    await worker.bot.resume()
+                    _RenewalsOnHold.armed = True
+                    await asyncio.wait_for(_RenewalsOnHold.held.wait(), 10)  # a renewal has run its UPDATE
+                    await worker.bot.receive(worker.message("make a short video of waves"))
+                    _RenewalsOnHold.resume.set()  # ... and answers without the chat just taken
+                    await worker.bot.wait_idle(CHAT)
+                finally:
+                    await worker.bot.stop()
+        finally:
+            await store.close()
+    assert "lost the lease" not in caplog.text
+    assert sim.stats.turns_started == 1
