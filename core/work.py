@@ -550,22 +550,33 @@ class Work:
         return (await self._store.live_leases(name)).get(name, "another worker")
 
     async def dispatch_forever(self) -> None:
-        """Look at the store every ``poll_s`` until stopped (a failed look is logged and retried)."""
+        """Look at the store every ``poll_s`` until stopped (a failed look is logged and retried).
+
+        Leases are renewed by a loop of their own beside it: a scan of a busy store can take longer
+        than a lease, and renewals waiting behind it would hand this worker's chats over."""
         fleet = self._fleet
         if fleet is None:
             return
-        loop = asyncio.get_running_loop()
-        next_scan = loop.time() + fleet.poll_s
-        while not self._stopping:
-            await asyncio.sleep(fleet.renew_every_s)
-            try:
-                if loop.time() >= next_scan:
+        renewals = asyncio.create_task(self._renew_forever(fleet.renew_every_s), name="fleet-renew")
+        try:
+            while not self._stopping:
+                await asyncio.sleep(fleet.poll_s)
+                try:
                     await self.dispatch()
-                    next_scan = loop.time() + fleet.poll_s
-                else:
-                    await self._renew()
+                except Exception:  # broad on purpose: the store may be briefly away; try again next tick
+                    log.warning("fleet dispatch failed", exc_info=True)
+        finally:
+            renewals.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewals
+
+    async def _renew_forever(self, every_s: float) -> None:
+        while not self._stopping:
+            await asyncio.sleep(every_s)
+            try:
+                await self._renew()
             except Exception:  # broad on purpose: the store may be briefly away; try again next tick
-                log.warning("fleet dispatch failed", exc_info=True)
+                log.warning("fleet lease renewal failed", exc_info=True)
 
     async def _renew(self) -> None:
         """Extend every lease this worker holds (cheap: one UPDATE); chats lost meanwhile stop here."""
