@@ -117,15 +117,9 @@ class NemoBot:
             aside=privately,
             origin=inbound.ref,
         )
-        try:
-            if await self._admitted(req):
-                await self._dispatch(req, inbound)
-        except CoreUnavailable:
-            await self._release(inbound.chat, claim)
-            raise
-        except Exception:  # broad on purpose: the one broad catch per entry point: logged, user told
-            log.exception("handling a message in %s failed", inbound.chat)
-            await send_safely(out, inbound.chat, t(req.lang, "error_generic"))
+        await self._admit_and_run(
+            req, claim, lambda: self._dispatch(req, inbound), doing="handling a message", error_to=out
+        )
 
     async def press(
         self, press: Press, *, privately: Outbound | None = None, in_place: Outbound | None = None
@@ -155,15 +149,34 @@ class NemoBot:
             aside=privately,
             origin=press.origin,
         )
+        await self._admit_and_run(
+            req,
+            claim,
+            lambda: self._commands.run_action(req, press.action),
+            doing=f"button {press.action}",
+            error_to=req.aside or req.out,
+        )
+
+    async def _admit_and_run(
+        self,
+        req: Request,
+        claim: str | None,
+        run: Callable[[], Awaitable[None]],
+        *,
+        doing: str,
+        error_to: Outbound,
+    ) -> None:
+        """The entry points' common end: admission, then ``run``; an event that could not be stored
+        gives its claim back (so its redelivery is taken), any other failure is logged and told."""
         try:
             if await self._admitted(req):
-                await self._commands.run_action(req, press.action)
+                await run()
         except CoreUnavailable:
-            await self._release(press.chat, claim)
+            await self._release(req.chat, claim)
             raise
-        except Exception:  # broad on purpose: entry point: logged, user told
-            log.exception("button %s in %s failed", press.action, press.chat)
-            await send_safely(req.aside or req.out, press.chat, t(req.lang, "error_generic"))
+        except Exception:  # broad on purpose: the one broad catch per entry point: logged, user told
+            log.exception("%s in %s failed", doing, req.chat)
+            await send_safely(error_to, req.chat, t(req.lang, "error_generic"))
 
     def allowed(self, chat: ChatKey, user_id: str) -> bool:
         return self._gate.allowed(chat, user_id)
