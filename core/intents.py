@@ -360,6 +360,19 @@ def _match_intent(stages: list[str]) -> Intent | None:
     return None
 
 
+def _urls_and_rest(text: str, spans: list[tuple[int, int, str]]) -> tuple[tuple[str, ...], str | None]:
+    """The URLs at ``spans`` (each once, in order) and what the message asks besides them: its last
+    stage, normalized; ``None`` when that is too long to be a bare upload request."""
+    urls = tuple(dict.fromkeys(url for _, _, url in spans))
+    remainder = text
+    for start, end, _ in reversed(spans):
+        remainder = remainder[:start] + " " + remainder[end:]
+    rest = _normalize(_MENTION.sub(" ", remainder))
+    if len(rest) > _MAX_REQUEST:
+        return urls, None
+    return urls, " ".join(_stages(_CONNECTORS.sub(" ", rest))[-1].split())
+
+
 def route(text: str) -> Routed:
     """The intent of a whole message (commands are handled before, by :func:`parse_command`).
 
@@ -372,26 +385,15 @@ def route(text: str) -> Routed:
     stripped = text.strip()
     spans = _media_url_spans(stripped)
     if spans:
-        urls = tuple(dict.fromkeys(url for _, _, url in spans))
-        remainder = stripped
-        for start, end, _ in reversed(spans):
-            remainder = remainder[:start] + " " + remainder[end:]
-        rest = _normalize(_MENTION.sub(" ", remainder))
-        if len(rest) <= _MAX_REQUEST:
-            rest = " ".join(_stages(_CONNECTORS.sub(" ", rest))[-1].split())
-            if not rest or _UPLOAD.fullmatch(rest) or _PRESENT.fullmatch(rest):
-                return Routed(Intent.UPLOAD, urls, stripped)
+        urls, rest = _urls_and_rest(stripped, spans)
+        if rest is not None and (not rest or _UPLOAD.fullmatch(rest) or _PRESENT.fullmatch(rest)):
+            return Routed(Intent.UPLOAD, urls, stripped)
         return Routed(Intent.CHAT, urls, stripped)
     links = _link_spans(stripped)
     if links:
         # Any link with "upload"/"上传" is an import; a bare cloud-drive or share link is one too.
-        urls = tuple(dict.fromkeys(url for _, _, url in links))
-        remainder = stripped
-        for start, end, _ in reversed(links):
-            remainder = remainder[:start] + " " + remainder[end:]
-        rest = _normalize(_MENTION.sub(" ", remainder))
-        if len(rest) <= _MAX_REQUEST:
-            rest = " ".join(_stages(_CONNECTORS.sub(" ", rest))[-1].split())
+        urls, rest = _urls_and_rest(stripped, links)
+        if rest is not None:
             shared = all(is_share_link(url) for url in urls)
             if (rest and _UPLOAD.fullmatch(rest)) or (shared and (not rest or _PRESENT.fullmatch(rest))):
                 return Routed(Intent.UPLOAD, urls, stripped)
