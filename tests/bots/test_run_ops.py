@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import sys
@@ -16,6 +15,7 @@ import pytest
 
 from simulator import Simulator
 from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
+from tests.telegram.processes import run_env
 
 
 def free_port() -> int:
@@ -41,20 +41,18 @@ async def test_telegram_runs_and_reports_healthy_while_discord_cannot_start(
     """Discord's API is unreachable: one JSON line says so, Telegram starts, /healthz lists it."""
     assert sim.base_url is not None
     ops_port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEMO", "TELEGRAM", "DISCORD"))}
-    env |= {
-        "NEMO_API_URL": sim.base_url,
-        "NEMOBOT_DATA_DIR": str(tmp_path / "data"),
-        "NEMOBOT_LOG_FORMAT": "json",
-        "NEMOBOT_OPS_PORT": str(ops_port),
-        "NEMOBOT_START_RETRIES": "0",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "TELEGRAM_FILE_BASE_URL": fake.file_base_url,
-        "TELEGRAM_POLL_TIMEOUT_S": "0",
-        "DISCORD_BOT_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.GfakeX.fakefakefakefakefakefakefakefakefake12",
-        "DISCORD_API_BASE_URL": f"http://127.0.0.1:{free_port()}/api/v10",
-    }
+    env = run_env(
+        sim,
+        fake,
+        tmp_path / "data",
+        NEMOBOT_LOG_FORMAT="json",
+        NEMOBOT_OPS_PORT=str(ops_port),
+        NEMOBOT_START_RETRIES="0",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_POLL_TIMEOUT_S="0",
+        DISCORD_BOT_TOKEN="MTIzNDU2Nzg5MDEyMzQ1Njc4.GfakeX.fakefakefakefakefakefakefakefakefake12",
+        DISCORD_API_BASE_URL=f"http://127.0.0.1:{free_port()}/api/v10",
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bots", "run",
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import sqlite3
 import sys
@@ -18,6 +17,7 @@ import pytest
 from simulator import Scenario, Simulator, SimulatorConfig
 from tests.chaos.ledger import LEDGER, Outcome
 from tests.telegram.fake_bot_api import FakeBotApi
+from tests.telegram.processes import run_env
 from tests.telegram.updates import Updates
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,20 +43,9 @@ async def sim(tmp_path: Path) -> AsyncIterator[Simulator]:
 
 
 def _env(sim: Simulator, fake: FakeBotApi, data: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEMO", "TELEGRAM", "DISCORD"))}
-    assert sim.base_url is not None
-    env.update(
-        NEMO_API_URL=sim.base_url,
-        NEMOBOT_DATA_DIR=str(data),
-        NEMO_RENDER_POLL_MAX_S="0.3",
-        NEMOBOT_LOG_LEVEL="INFO",
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_API_BASE_URL=fake.base_url,
-        TELEGRAM_FILE_BASE_URL=fake.file_base_url,
-        TELEGRAM_POLL_TIMEOUT_S="1",
-        PTB_TIMEDELTA="true",
+    return run_env(
+        sim, fake, data, NEMO_RENDER_POLL_MAX_S="0.3", NEMOBOT_LOG_LEVEL="INFO", PTB_TIMEDELTA="true"
     )
-    return env
 
 
 async def _run(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, int]:

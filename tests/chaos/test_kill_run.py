@@ -6,7 +6,6 @@ resend, and must answer an update Telegram kept because it was never confirmed."
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
@@ -21,6 +20,7 @@ from tests.chaos.ledger import LEDGER, Outcome
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.fake_model import Flood
 from tests.telegram.harness import FAST_GROUP_INTERVAL_S, FAST_PRIVATE_INTERVAL_S
+from tests.telegram.processes import run_env
 from tests.telegram.updates import Json, Updates, person
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,22 +44,16 @@ def sim_config(tmp_path: Path) -> SimulatorConfig:
 
 
 def _env(sim: Simulator, fake: FakeBotApi, data: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEMO", "TELEGRAM", "DISCORD"))}
-    assert sim.base_url is not None
-    env.update(
-        NEMO_API_URL=sim.base_url,
-        NEMOBOT_DATA_DIR=str(data),
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_API_BASE_URL=fake.base_url,
-        TELEGRAM_FILE_BASE_URL=fake.file_base_url,
-        TELEGRAM_POLL_TIMEOUT_S="1",
+    return run_env(
+        sim,
+        fake,
+        data,
         TELEGRAM_ALBUM_WAIT_S="0.2",
         # A write waits this long for a lock held elsewhere (the locked-database test holds one).
         NEMOBOT_DB_BUSY_TIMEOUT_S="0.1",
         TELEGRAM_EDIT_INTERVAL_S=str(FAST_PRIVATE_INTERVAL_S),
         TELEGRAM_GROUP_EDIT_INTERVAL_S=str(FAST_GROUP_INTERVAL_S),
     )
-    return env
 
 
 class Running:
